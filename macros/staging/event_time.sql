@@ -1,0 +1,109 @@
+{#
+    Time handling. Every timestamp the package stages is a plain (zone-less) timestamp in
+    UTC; only `event_date` is expressed in the reporting time zone.
+#}
+
+{% macro is_tz_aware_type(data_type) -%}
+    {%- set t = (data_type or "") | lower -%}
+    {{ return(
+        ("with time zone" in t and "without time zone" not in t)
+        or t in ["timestamptz", "timestamp_tz", "timestamp_ltz"]
+    ) }}
+{%- endmacro %}
+
+{#- A raw timestamp column as a UTC timestamp, whatever its stored type. -#}
+{% macro to_utc_timestamp(expression, data_type) -%}
+    {%- if product_analytics.is_tz_aware_type(data_type) -%}
+        {{ adapter.dispatch("tz_aware_to_utc", "product_analytics")(expression) }}
+    {%- else -%}
+        cast({{ expression }} as {{ dbt.type_timestamp() }})
+    {%- endif -%}
+{%- endmacro %}
+
+{% macro default__tz_aware_to_utc(expression) -%}
+    ({{ expression }} at time zone 'UTC')
+{%- endmacro %}
+
+{#- A UTC timestamp as local wall-clock time in the reporting time zone. -#}
+{% macro to_reporting_time(expression) -%}
+    {%- set tz = product_analytics.reporting_timezone() -%}
+    {%- if tz | upper in ["UTC", "ETC/UTC"] -%}
+        {{ expression }}
+    {%- else -%}
+        {{ adapter.dispatch("utc_to_local", "product_analytics")(expression, tz) }}
+    {%- endif -%}
+{%- endmacro %}
+
+{% macro default__utc_to_local(expression, tz) -%}
+    (({{ expression }} at time zone 'UTC') at time zone '{{ tz }}')
+{%- endmacro %}
+
+{#- received_at - (sent_at - original_timestamp): the send delay measured on the device's clock, removed from the server's receive time. -#}
+{% macro clock_corrected_time(received_at, sent_at, original_timestamp) -%}
+    {{ adapter.dispatch("clock_corrected_time", "product_analytics")(received_at, sent_at, original_timestamp) }}
+{%- endmacro %}
+
+{% macro default__clock_corrected_time(received_at, sent_at, original_timestamp) -%}
+    ({{ received_at }} - ({{ sent_at }} - {{ original_timestamp }}))
+{%- endmacro %}
+
+{#- The reporting day (SPEC section 2) of a UTC timestamp. -#}
+{% macro reporting_date(expression) -%}
+    cast({{ product_analytics.to_reporting_time(expression) }} as date)
+{%- endmacro %}
+
+{#-
+    The deduplicated calls of a base_segment__<call type> relation, with their event time.
+
+    Deduplication (SPEC section 2): collectors deliver at least once, and copies of one
+    message share `id`. The copy kept is the earliest received, then earliest uuid_ts, then
+    earliest loaded_at (nulls last), then the first source schema by name, so every run and
+    every engine keep the same copy. It runs before any other filter.
+
+    Event time: the reported time is `timestamp`, else the clock-corrected time
+    received_at - (sent_at - original_timestamp), else `received_at`. A reported time more
+    than `future_event_tolerance_minutes` (default 60) after `received_at` is device clock
+    skew: `event_at` becomes `received_at` and `is_event_at_adjusted` is true. Old reported
+    times are kept: server libraries import history.
+
+    Returns every column of the relation plus copy_number, reported_at, event_at and
+    is_event_at_adjusted; the staging model picks its columns from them.
+-#}
+{% macro deduplicated_calls(relation) -%}
+    {%- set latest_plausible_at = dbt.dateadd(
+        "minute", product_analytics.future_event_tolerance_minutes(), "first_copies.received_at"
+    ) -%}
+    select
+        first_copies.*,
+        case
+            when first_copies.reported_at > {{ latest_plausible_at }} then first_copies.received_at
+            else first_copies.reported_at
+        end as event_at,
+        coalesce(first_copies.reported_at > {{ latest_plausible_at }}, false) as is_event_at_adjusted
+    from (
+        select
+            ranked_copies.*,
+            coalesce(
+                ranked_copies.segment_timestamp,
+                {{ product_analytics.clock_corrected_time(
+                    "ranked_copies.received_at", "ranked_copies.sent_at", "ranked_copies.original_timestamp"
+                ) }},
+                ranked_copies.received_at
+            ) as reported_at
+        from (
+            select
+                calls.*,
+                row_number() over (
+                    partition by calls.message_id
+                    order by
+                        calls.received_at asc nulls last,
+                        calls.uuid_ts asc nulls last,
+                        calls.loaded_at asc nulls last,
+                        calls.source_schema asc
+                ) as copy_number
+            from {{ relation }} as calls
+            where calls.message_id is not null
+        ) as ranked_copies
+        where ranked_copies.copy_number = 1
+    ) as first_copies
+{%- endmacro %}

@@ -1,0 +1,246 @@
+{#
+    Reading Segment-spec warehouse tables (SPEC section 1).
+
+    A collector creates a table or column only once it has seen a non-null value, so any
+    table may be missing from a source schema and any optional column from a table. These
+    macros find, at compile time, which of the configured `segment_schemas` hold a call
+    type's table and which columns each has, and build one union with a fixed set of
+    standard columns (missing ones are typed nulls) plus every other column found
+    (traits, properties, context), minus the privacy drops, with the privacy hashes.
+#}
+
+{#- The standard columns of every call type: raw name -> staged name and kind. -#}
+{% macro segment_call_spec(call_type) -%}
+    {%- set common = [
+        {"raw": "id", "name": "message_id", "kind": "identifier"},
+        {"raw": "received_at", "name": "received_at", "kind": "timestamp"},
+        {"raw": "timestamp", "name": "segment_timestamp", "kind": "timestamp"},
+        {"raw": "original_timestamp", "name": "original_timestamp", "kind": "timestamp"},
+        {"raw": "sent_at", "name": "sent_at", "kind": "timestamp"},
+        {"raw": "uuid_ts", "name": "uuid_ts", "kind": "timestamp"},
+        {"raw": "loaded_at", "name": "loaded_at", "kind": "timestamp"},
+        {"raw": "user_id", "name": "user_id", "kind": "identifier"},
+        {"raw": "anonymous_id", "name": "anonymous_id", "kind": "identifier"},
+        {"raw": "context_group_id", "name": "context_group_id", "kind": "identifier"},
+    ] -%}
+    {%- set specific = {
+        "tracks": {
+            "columns": [
+                {"raw": "event", "name": "event_slug", "kind": "string"},
+                {"raw": "event_text", "name": "event_text", "kind": "string"},
+            ],
+            "required": ["id", "received_at", "event", "event_text"],
+            "one_of": ["user_id", "anonymous_id"],
+        },
+        "identifies": {
+            "columns": [],
+            "required": ["id", "received_at"],
+            "one_of": ["user_id", "anonymous_id"],
+        },
+        "groups": {
+            "columns": [{"raw": "group_id", "name": "group_id", "kind": "identifier"}],
+            "required": ["id", "received_at", "group_id"],
+            "one_of": ["user_id", "anonymous_id"],
+        },
+        "pages": {
+            "columns": [{"raw": "name", "name": "page_name", "kind": "string"}],
+            "required": ["id", "received_at"],
+            "one_of": [],
+        },
+        "screens": {
+            "columns": [{"raw": "name", "name": "page_name", "kind": "string"}],
+            "required": ["id", "received_at"],
+            "one_of": [],
+        },
+        "aliases": {
+            "columns": [{"raw": "previous_id", "name": "previous_id", "kind": "identifier"}],
+            "required": ["id", "received_at", "previous_id", "user_id"],
+            "one_of": [],
+        },
+    } -%}
+    {%- if call_type not in specific -%}
+        {{ exceptions.raise_compiler_error(
+            "product_analytics: unknown Segment call type '" ~ call_type ~ "', expected one of "
+            ~ (specific.keys() | list | join(", "))
+        ) }}
+    {%- endif -%}
+    {%- set spec = specific[call_type] -%}
+    {{ return({
+        "columns": common + spec["columns"],
+        "required": spec["required"],
+        "one_of": spec["one_of"],
+    }) }}
+{%- endmacro %}
+
+{#- Names the staging layer adds itself; a raw column with one of these names is not passed through. -#}
+{% macro segment_reserved_names() -%}
+    {{ return([
+        "source_schema", "message_id", "segment_timestamp", "event_slug", "event_name", "event_at",
+        "event_date", "is_event_at_adjusted", "page_name", "copy_number",
+    ]) }}
+{%- endmacro %}
+
+{#-
+    The tables of one call type that exist, one entry per source schema that has it:
+    {"schema", "relation", "columns": {lower-case name: Column}}. Fails when a table lacks
+    a required column. Returns [] while dbt parses (no database access then).
+-#}
+{% macro segment_tables(call_type) -%}
+    {%- set spec = product_analytics.segment_call_spec(call_type) -%}
+    {%- set tables = [] -%}
+    {%- if not execute -%}
+        {{ return(tables) }}
+    {%- endif -%}
+    {%- set database = product_analytics.segment_database() -%}
+    {%- for schema in product_analytics.segment_schemas() -%}
+        {%- set relation = adapter.get_relation(database=database, schema=schema, identifier=call_type) -%}
+        {%- if relation is not none -%}
+            {%- set columns = {} -%}
+            {%- for column in adapter.get_columns_in_relation(relation) -%}
+                {%- do columns.update({column.name | lower: column}) -%}
+            {%- endfor -%}
+            {%- for required in spec["required"] -%}
+                {%- if required not in columns -%}
+                    {{ exceptions.raise_compiler_error(
+                        "product_analytics: table " ~ schema ~ "." ~ call_type
+                        ~ " has no column '" ~ required ~ "', which every " ~ call_type
+                        ~ " table needs (required: " ~ (spec["required"] | join(", ")) ~ ")"
+                    ) }}
+                {%- endif -%}
+            {%- endfor -%}
+            {%- if spec["one_of"] and (spec["one_of"] | select("in", columns) | list | length) == 0 -%}
+                {{ exceptions.raise_compiler_error(
+                    "product_analytics: table " ~ schema ~ "." ~ call_type
+                    ~ " has none of the columns " ~ (spec["one_of"] | join(", "))
+                    ~ "; a " ~ call_type ~ " table needs at least one of them"
+                ) }}
+            {%- endif -%}
+            {%- do tables.append({"schema": schema, "relation": relation, "columns": columns}) -%}
+        {%- endif -%}
+    {%- endfor -%}
+    {{ return(tables) }}
+{%- endmacro %}
+
+{#-
+    Columns found in a call type's tables beyond the standard ones: [{"name", "data_type"}],
+    in first-seen order, without dropped PII columns and staging's own names. The type is
+    the one of the first schema that has the column; time-zone-aware timestamps become
+    plain UTC timestamps.
+-#}
+{% macro segment_extra_columns(call_type) -%}
+    {%- set spec = product_analytics.segment_call_spec(call_type) -%}
+    {%- set standard = spec["columns"] | map(attribute="raw") | list -%}
+    {%- set dropped = product_analytics.config_string_list("pii_dropped_columns") -%}
+    {%- set reserved = product_analytics.segment_reserved_names() -%}
+    {%- set extras = [] -%}
+    {%- set seen = [] -%}
+    {%- for table in product_analytics.segment_tables(call_type) -%}
+        {%- for name, column in table["columns"].items() -%}
+            {%- if name not in standard and name not in dropped and name not in seen -%}
+                {%- do seen.append(name) -%}
+                {%- if name in reserved -%}
+                    {{ log("product_analytics: column " ~ table["schema"] ~ "." ~ call_type ~ "." ~ name
+                           ~ " is not staged: the name is used by the staging layer itself", info=true) }}
+                {%- else -%}
+                    {%- set data_type = column.data_type -%}
+                    {%- if product_analytics.is_tz_aware_type(data_type) -%}
+                        {%- set data_type = dbt.type_timestamp() -%}
+                    {%- elif column.is_string() -%}
+                        {#- Never a sized varchar: a longer value in another schema would be cut. -#}
+                        {%- set data_type = dbt.type_string() -%}
+                    {%- endif -%}
+                    {%- do extras.append({"name": name, "data_type": data_type}) -%}
+                {%- endif -%}
+            {%- endif -%}
+        {%- endfor -%}
+    {%- endfor -%}
+    {{ return(extras) }}
+{%- endmacro %}
+
+{#- `, calls.<column>` for each extra column, for a staging model's final select. -#}
+{% macro segment_extra_column_list(call_type, relation_alias) -%}
+    {%- for column in product_analytics.segment_extra_columns(call_type) %}
+        {{ relation_alias }}.{{ adapter.quote(column["name"]) }},
+    {%- endfor -%}
+{%- endmacro %}
+
+{#-
+    One select per existing table, unioned: `source_schema`, the standard columns (typed,
+    identifiers trimmed with '' as null, timestamps as UTC), then the extra columns, with the
+    privacy rules applied. With no table anywhere, an empty select with the standard columns.
+-#}
+{% macro union_segment_tables(call_type) -%}
+    {%- set spec = product_analytics.segment_call_spec(call_type) -%}
+    {%- set tables = product_analytics.segment_tables(call_type) -%}
+    {%- set extras = product_analytics.segment_extra_columns(call_type) -%}
+    {%- set dropped = product_analytics.config_string_list("pii_dropped_columns") -%}
+    {%- set hashed = product_analytics.config_string_list("pii_hashed_columns") -%}
+    {%- for required in spec["required"] if required in dropped -%}
+        {{ product_analytics.config_error("pii_dropped_columns", "a list without required Segment columns such as '" ~ required ~ "' of " ~ call_type, dropped) }}
+    {%- endfor -%}
+    {%- if tables | length == 0 %}
+    select
+        cast(null as {{ dbt.type_string() }}) as source_schema,
+        {%- for column in spec["columns"] %}
+        {{ product_analytics.typed_null(column["kind"]) }} as {{ column["name"] }}{{ "," if not loop.last }}
+        {%- endfor %}
+    where 1 = 0
+    {%- endif -%}
+    {%- for table in tables %}
+    select
+        cast('{{ table["schema"] }}' as {{ dbt.type_string() }}) as source_schema,
+        {%- for column in spec["columns"] %}
+            {%- set raw = table["columns"].get(column["raw"]) -%}
+            {%- if raw is none or column["raw"] in dropped -%}
+                {%- set expression = product_analytics.typed_null(column["kind"]) -%}
+            {%- else -%}
+                {%- set expression = product_analytics.standard_column_expression(column["kind"], adapter.quote(raw.name), raw.data_type) -%}
+            {%- endif -%}
+            {%- if column["raw"] in hashed %}
+                {%- set expression = product_analytics.pii_hash(expression) -%}
+            {%- endif %}
+        {{ expression }} as {{ column["name"] }}{{ "," if extras or not loop.last }}
+        {%- endfor %}
+        {%- for extra in extras %}
+            {%- set raw = table["columns"].get(extra["name"]) -%}
+            {%- if raw is none -%}
+                {%- set expression = "cast(null as " ~ extra["data_type"] ~ ")" -%}
+            {%- elif product_analytics.is_tz_aware_type(raw.data_type) -%}
+                {%- set expression = product_analytics.to_utc_timestamp(adapter.quote(raw.name), raw.data_type) -%}
+            {%- else -%}
+                {%- set expression = "cast(" ~ adapter.quote(raw.name) ~ " as " ~ extra["data_type"] ~ ")" -%}
+            {%- endif -%}
+            {%- if extra["name"] in hashed %}
+                {%- set expression = product_analytics.pii_hash(expression) -%}
+            {%- endif %}
+        {{ expression }} as {{ adapter.quote(extra["name"]) }}{{ "," if not loop.last }}
+        {%- endfor %}
+    from {{ table["relation"] }}
+    {%- if not loop.last %}
+    union all
+    {%- endif -%}
+    {%- endfor -%}
+{%- endmacro %}
+
+{% macro typed_null(kind) -%}
+    {%- if kind == "timestamp" -%}
+        cast(null as {{ dbt.type_timestamp() }})
+    {%- else -%}
+        cast(null as {{ dbt.type_string() }})
+    {%- endif -%}
+{%- endmacro %}
+
+{% macro standard_column_expression(kind, quoted_name, data_type) -%}
+    {%- if kind == "identifier" -%}
+        nullif({{ product_analytics.trim_whitespace('cast(' ~ quoted_name ~ ' as ' ~ dbt.type_string() ~ ')') }}, '')
+    {%- elif kind == "timestamp" -%}
+        {{ product_analytics.to_utc_timestamp(quoted_name, data_type) }}
+    {%- else -%}
+        cast({{ quoted_name }} as {{ dbt.type_string() }})
+    {%- endif -%}
+{%- endmacro %}
+
+{#- A salted hash of a PII value; null stays null. -#}
+{% macro pii_hash(expression) -%}
+    {{ dbt.hash("'" ~ product_analytics.pii_hash_salt() ~ "' || cast(" ~ expression ~ " as " ~ dbt.type_string() ~ ")") }}
+{%- endmacro %}

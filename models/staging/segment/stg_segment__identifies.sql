@@ -1,0 +1,34 @@
+{#
+    One row per Identify call: deduplicated over all source schemas, with event time. Trait
+    columns (email, name, role, created_at, ...) are passed through as the collector wrote
+    them, after the privacy rules (dropped and hashed columns) of base_segment__identifies.
+#}
+
+with
+
+deduplicated as (
+    {{ product_analytics.deduplicated_calls(ref('base_segment__identifies')) }}
+),
+
+identifies as (
+    select
+        deduplicated.message_id,
+        deduplicated.source_schema,
+        deduplicated.user_id,
+        deduplicated.anonymous_id,
+        deduplicated.context_group_id,
+        deduplicated.event_at,
+        deduplicated.is_event_at_adjusted,
+        {{ product_analytics.reporting_date('deduplicated.event_at') }} as event_date,
+        deduplicated.received_at,
+        deduplicated.segment_timestamp,
+        deduplicated.original_timestamp,
+        deduplicated.sent_at,
+        deduplicated.uuid_ts,
+        {{ product_analytics.segment_extra_column_list('identifies', 'deduplicated') }}
+        deduplicated.loaded_at
+    from deduplicated
+    where deduplicated.received_at is not null
+)
+
+select * from identifies

@@ -1,0 +1,35 @@
+{#
+    One row per page call: deduplicated over all source schemas, with event time and
+    reporting day. Every page call is the event 'Page Viewed'; its `name` property is `page_name`.
+#}
+
+with
+
+deduplicated as (
+    {{ product_analytics.deduplicated_calls(ref('base_segment__pages')) }}
+),
+
+pages as (
+    select
+        deduplicated.message_id,
+        deduplicated.source_schema,
+        cast('Page Viewed' as {{ dbt.type_string() }}) as event_name,
+        nullif({{ product_analytics.trim_whitespace('deduplicated.page_name') }}, '') as page_name,
+        deduplicated.user_id,
+        deduplicated.anonymous_id,
+        deduplicated.context_group_id,
+        deduplicated.event_at,
+        deduplicated.is_event_at_adjusted,
+        {{ product_analytics.reporting_date('deduplicated.event_at') }} as event_date,
+        deduplicated.received_at,
+        deduplicated.segment_timestamp,
+        deduplicated.original_timestamp,
+        deduplicated.sent_at,
+        deduplicated.uuid_ts,
+        {{ product_analytics.segment_extra_column_list('pages', 'deduplicated') }}
+        deduplicated.loaded_at
+    from deduplicated
+    where deduplicated.received_at is not null
+)
+
+select * from pages

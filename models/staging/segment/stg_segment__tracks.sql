@@ -1,0 +1,38 @@
+{#
+    One row per Track message: deduplicated over all source schemas, with event time and
+    reporting day. Tracks whose trimmed `event_text` is empty are rejected here (and counted
+    in dq_segment__message_counts): nothing downstream sees them, identity links included.
+#}
+
+with
+
+deduplicated as (
+    {{ product_analytics.deduplicated_calls(ref('base_segment__tracks')) }}
+),
+
+tracks as (
+    select
+        deduplicated.message_id,
+        deduplicated.source_schema,
+        -- The human-readable name; the slug `event` is lossy (several names share one slug).
+        nullif({{ product_analytics.trim_whitespace('deduplicated.event_text') }}, '') as event_name,
+        deduplicated.event_slug,
+        deduplicated.user_id,
+        deduplicated.anonymous_id,
+        deduplicated.context_group_id,
+        deduplicated.event_at,
+        deduplicated.is_event_at_adjusted,
+        {{ product_analytics.reporting_date('deduplicated.event_at') }} as event_date,
+        deduplicated.received_at,
+        deduplicated.segment_timestamp,
+        deduplicated.original_timestamp,
+        deduplicated.sent_at,
+        deduplicated.uuid_ts,
+        {{ product_analytics.segment_extra_column_list('tracks', 'deduplicated') }}
+        deduplicated.loaded_at
+    from deduplicated
+    where deduplicated.received_at is not null
+)
+
+select * from tracks
+where event_name is not null

@@ -1,0 +1,130 @@
+"""The raw tables the demo generator writes, in the Segment warehouse schema (SPEC section 1).
+
+Two collector sources land in separate schemas, as Segment does it: a web source (browser
+library: pages, client-side tracks, identifies, groups, aliases, and a per-event table for
+``Signed Up``) and a backend source (server library: server-side tracks, identifies and
+groups; no pages, screens or aliases tables, and no ``anonymous_id`` column). No source has a
+``screens`` table. Columns that a source never sends do not exist, as in a real warehouse.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+WEB_SCHEMA = "segment_web"
+BACKEND_SCHEMA = "segment_backend"
+DEMO_SCHEMAS = (WEB_SCHEMA, BACKEND_SCHEMA)
+
+#: SQL type of a raw column, by name; anything not listed is text.
+COLUMN_TYPES: dict[str, str] = {
+    "received_at": "timestamptz",
+    "sent_at": "timestamptz",
+    "timestamp": "timestamptz",
+    "original_timestamp": "timestamptz",
+    "uuid_ts": "timestamptz",
+    "loaded_at": "timestamptz",
+    "created_at": "timestamptz",
+    "seats": "bigint",
+    "projects": "bigint",
+    "monthly_tracked_users": "bigint",
+    "analytics_opt_out": "boolean",
+}
+
+_WEB_TIMES = ("received_at", "sent_at", "timestamp", "original_timestamp", "uuid_ts")
+_BACKEND_TIMES = _WEB_TIMES + ("loaded_at",)
+_WEB_CONTEXT = ("context_ip", "context_library_name", "context_library_version")
+_PAGE_CONTEXT = (
+    "context_page_url",
+    "context_page_path",
+    "context_page_title",
+    "context_page_referrer",
+    "context_page_search",
+)
+
+
+@dataclass(frozen=True)
+class RawTable:
+    """One raw table of one source schema, with its columns in write order."""
+
+    schema: str
+    name: str
+    columns: tuple[str, ...]
+
+    @property
+    def qualified_name(self) -> str:
+        return f"{self.schema}.{self.name}"
+
+
+WEB_TRACK_COLUMNS = (
+    ("id",) + _WEB_TIMES
+    + ("event", "event_text", "user_id", "anonymous_id", "context_group_id")
+    + _WEB_CONTEXT + _PAGE_CONTEXT
+)
+
+TABLES: dict[tuple[str, str], RawTable] = {
+    (t.schema, t.name): t
+    for t in (
+        RawTable(WEB_SCHEMA, "tracks", WEB_TRACK_COLUMNS),
+        RawTable(WEB_SCHEMA, "signed_up", WEB_TRACK_COLUMNS + ("type",)),
+        RawTable(
+            WEB_SCHEMA,
+            "pages",
+            ("id",) + _WEB_TIMES
+            + ("user_id", "anonymous_id", "name", "path", "url", "title", "referrer", "search")
+            + _WEB_CONTEXT + _PAGE_CONTEXT,
+        ),
+        RawTable(
+            WEB_SCHEMA,
+            "identifies",
+            ("id",) + _WEB_TIMES
+            + ("user_id", "anonymous_id", "email", "name", "role", "created_at")
+            + _WEB_CONTEXT,
+        ),
+        RawTable(
+            WEB_SCHEMA,
+            "groups",
+            ("id",) + _WEB_TIMES
+            + ("user_id", "anonymous_id", "group_id", "name", "plan", "seats", "created_at")
+            + _WEB_CONTEXT,
+        ),
+        RawTable(
+            WEB_SCHEMA,
+            "aliases",
+            ("id",) + _WEB_TIMES + ("previous_id", "user_id", "context_library_name"),
+        ),
+        RawTable(
+            BACKEND_SCHEMA,
+            "tracks",
+            ("id",) + _BACKEND_TIMES
+            + ("event", "event_text", "user_id", "context_group_id", "context_library_name"),
+        ),
+        RawTable(
+            BACKEND_SCHEMA,
+            "identifies",
+            ("id",) + _BACKEND_TIMES + ("user_id", "email", "role", "context_library_name"),
+        ),
+        RawTable(
+            BACKEND_SCHEMA,
+            "groups",
+            ("id",) + _BACKEND_TIMES
+            + (
+                "user_id",
+                "group_id",
+                "plan",
+                "seats",
+                "projects",
+                "monthly_tracked_users",
+                "analytics_opt_out",
+                "context_library_name",
+            ),
+        ),
+    )
+}
+
+#: Tables whose rows are Segment calls (what "events" counts); per-event tables are extra copies.
+CALL_TABLES = ("tracks", "pages", "identifies", "groups", "aliases", "screens")
+
+
+def column_type(column: str) -> str:
+    """SQL type of a raw column (same names on DuckDB and PostgreSQL)."""
+    return COLUMN_TYPES.get(column, "varchar")
