@@ -11,9 +11,13 @@
     ) }}
 {%- endmacro %}
 
+{#- A list of strings; a comma-separated string is accepted too ("a,b" on the command line). -#}
 {% macro config_string_list(variable) -%}
     {%- set value = var(variable) -%}
-    {%- if value is string or value is not iterable or value is mapping -%}
+    {%- if value is string -%}
+        {%- set value = value.split(",") | map("trim") | reject("equalto", "") | list -%}
+    {%- endif -%}
+    {%- if value is not iterable or value is mapping -%}
         {{ product_analytics.config_error(variable, "a list of strings", value) }}
     {%- endif -%}
     {%- for item in value -%}

@@ -24,7 +24,9 @@ with
         case
             when raw_rows.message_id is null then 'rejected_missing_id'
             when staged.message_id is not null then 'kept_or_duplicate'
-            when raw_rows.received_at is null then 'rejected_missing_received_at'
+            -- The kept copy is the earliest received; it lacks received_at only when all copies do.
+            when count(raw_rows.received_at) over (partition by raw_rows.message_id) = 0
+                then 'rejected_missing_received_at'
             else '{{ reason }}'
         end as outcome
     from {{ ref('base_segment__' ~ call_type) }} as raw_rows

@@ -22,7 +22,7 @@ import random
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from typing import Any
 
 from product_analytics.schema import BACKEND_SCHEMA, CALL_TABLES, TABLES, WEB_SCHEMA, RawTable
@@ -48,7 +48,18 @@ FEATURE_EVENTS = (
 APP_PAGES = ("Dashboard", "Reports", "Report", "Settings", "Integrations", "Projects", "Team")
 MARKETING_PAGES = ("Home", "Pricing", "Docs", "Blog", "Customers")
 FIRST_NAMES = ("ada", "alan", "grace", "linus", "margaret", "ken", "barbara", "edsger", "frances", "donald")
-LAST_NAMES = ("lovelace", "turing", "hopper", "torvalds", "hamilton", "thompson", "liskov", "dijkstra", "allen", "knuth")
+LAST_NAMES = (
+    "lovelace",
+    "turing",
+    "hopper",
+    "torvalds",
+    "hamilton",
+    "thompson",
+    "liskov",
+    "dijkstra",
+    "allen",
+    "knuth",
+)
 ROLES = ("admin", "engineer", "analyst", "marketer", "product manager")
 SIGNUP_TYPES = ("organic", "paid_search", "referral", "partner")
 
@@ -80,7 +91,7 @@ class GeneratorConfig:
 
     @property
     def start_us(self) -> int:
-        start = datetime(self.start.year, self.start.month, self.start.day, tzinfo=timezone.utc)
+        start = datetime(self.start.year, self.start.month, self.start.day, tzinfo=UTC)
         return int(start.timestamp()) * SECOND
 
     @property
@@ -319,7 +330,11 @@ class Generator:
             traits = {k: (v if k == keep else None) for k, v in traits.items()}
         fields: Row = {"user_id": self._noisy_identifier(rng, user_id), **traits}
         fields.update(
-            {k: v for k, v in self._web_context(rng, anonymous_id, "/signup").items() if k in TABLES[(WEB_SCHEMA, "identifies")].columns}
+            {
+                k: v
+                for k, v in self._web_context(rng, anonymous_id, "/signup").items()
+                if k in TABLES[(WEB_SCHEMA, "identifies")].columns
+            }
         )
         self._deliver(rng, WEB_SCHEMA, "identifies", t, fields)
 
@@ -384,7 +399,7 @@ class Generator:
             # The alias chain: legacy_0 -> legacy_1 -> ... -> user_id, sent when the user
             # later verifies an account; events before it carry legacy_0.
             ids = user.legacy_ids + (user.user_id,)
-            for previous, current in zip(ids, ids[1:]):
+            for previous, current in zip(ids, ids[1:], strict=False):
                 self._deliver(
                     rng,
                     WEB_SCHEMA,
@@ -449,9 +464,7 @@ class Generator:
             users.append(guest)
 
         # Projects start sending data a few days after signup (the value moment).
-        projects = [
-            created_day + rng.randint(0, 6) for _ in range(rng.randint(1, 3)) if rng.random() < 0.8
-        ]
+        projects = [created_day + rng.randint(0, 6) for _ in range(rng.randint(1, 3)) if rng.random() < 0.8]
         for first_day in projects:
             t_project = self._day_time(rng, first_day)
             self._track(rng, t_project, "Created Project", self._id_at(founder, t_project), founder.anonymous_id)
@@ -464,11 +477,17 @@ class Generator:
             if day == created_day + 14:
                 if converts:
                     plan = "business" if rng.random() < 0.2 else "team"
-                    self._track(rng, day_start + 9 * HOUR, "Started Subscription", founder.user_id, None, group_id, server=True)
+                    self._track(
+                        rng, day_start + 9 * HOUR, "Started Subscription", founder.user_id, None, group_id, server=True
+                    )
                 else:
                     plan = "free"
                 self._group_backend(
-                    rng, day_start + 9 * HOUR + MINUTE, founder.user_id, group_id, {"plan": plan, "seats": max(5, members)}
+                    rng,
+                    day_start + 9 * HOUR + MINUTE,
+                    founder.user_id,
+                    group_id,
+                    {"plan": plan, "seats": max(5, members)},
                 )
             if (day - created_day) % 7 == 6:
                 # Weekly server-side snapshot of the account's numbers.
@@ -517,7 +536,7 @@ class Generator:
             page_user = None if rng.random() < 0.1 else user_id
             self._page(rng, t, rng.choice(APP_PAGES), page_user, user.anonymous_id)
             t += rng.randint(5 * SECOND, 2 * MINUTE)
-        names, weights = zip(*FEATURE_EVENTS)
+        names, weights = zip(*FEATURE_EVENTS, strict=True)
         for name in rng.choices(names, weights, k=rng.randint(0, 6)):
             context_group = group_id if in_this_account and rng.random() < 0.7 else None
             self._track(rng, t, name, self._id_at(user, t), user.anonymous_id, context_group)

@@ -56,9 +56,11 @@ class RawTable:
 
 
 WEB_TRACK_COLUMNS = (
-    ("id",) + _WEB_TIMES
+    ("id",)
+    + _WEB_TIMES
     + ("event", "event_text", "user_id", "anonymous_id", "context_group_id")
-    + _WEB_CONTEXT + _PAGE_CONTEXT
+    + _WEB_CONTEXT
+    + _PAGE_CONTEXT
 )
 
 TABLES: dict[tuple[str, str], RawTable] = {
@@ -69,21 +71,22 @@ TABLES: dict[tuple[str, str], RawTable] = {
         RawTable(
             WEB_SCHEMA,
             "pages",
-            ("id",) + _WEB_TIMES
+            ("id",)
+            + _WEB_TIMES
             + ("user_id", "anonymous_id", "name", "path", "url", "title", "referrer", "search")
-            + _WEB_CONTEXT + _PAGE_CONTEXT,
+            + _WEB_CONTEXT
+            + _PAGE_CONTEXT,
         ),
         RawTable(
             WEB_SCHEMA,
             "identifies",
-            ("id",) + _WEB_TIMES
-            + ("user_id", "anonymous_id", "email", "name", "role", "created_at")
-            + _WEB_CONTEXT,
+            ("id",) + _WEB_TIMES + ("user_id", "anonymous_id", "email", "name", "role", "created_at") + _WEB_CONTEXT,
         ),
         RawTable(
             WEB_SCHEMA,
             "groups",
-            ("id",) + _WEB_TIMES
+            ("id",)
+            + _WEB_TIMES
             + ("user_id", "anonymous_id", "group_id", "name", "plan", "seats", "created_at")
             + _WEB_CONTEXT,
         ),
@@ -95,8 +98,7 @@ TABLES: dict[tuple[str, str], RawTable] = {
         RawTable(
             BACKEND_SCHEMA,
             "tracks",
-            ("id",) + _BACKEND_TIMES
-            + ("event", "event_text", "user_id", "context_group_id", "context_library_name"),
+            ("id",) + _BACKEND_TIMES + ("event", "event_text", "user_id", "context_group_id", "context_library_name"),
         ),
         RawTable(
             BACKEND_SCHEMA,
@@ -106,7 +108,8 @@ TABLES: dict[tuple[str, str], RawTable] = {
         RawTable(
             BACKEND_SCHEMA,
             "groups",
-            ("id",) + _BACKEND_TIMES
+            ("id",)
+            + _BACKEND_TIMES
             + (
                 "user_id",
                 "group_id",

@@ -12,7 +12,7 @@ import io
 import os
 import tempfile
 from collections.abc import Iterable, Sequence
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -179,7 +179,3 @@ class BulkLoader:
             self.con.copy_csv(table, out.getvalue())
             rows.clear()
         self._buffered = 0
-
-
-def utc_now() -> datetime:
-    return datetime.now(timezone.utc)

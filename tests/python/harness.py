@@ -1,0 +1,101 @@
+"""Running dbt and reading warehouses from the tests."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from product_analytics.schema import DEMO_SCHEMAS
+from product_analytics.warehouse import Connection, DuckDBConnection, PostgresConnection
+
+ROOT = Path(__file__).resolve().parents[2]
+DBT = str(Path(sys.executable).with_name("dbt"))
+DEMO_VARS = {"segment_schemas": list(DEMO_SCHEMAS)}
+
+
+@dataclass
+class Warehouse:
+    """One dbt target the tests build into: a DuckDB file or a PostgreSQL database."""
+
+    target: str
+    env: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def duckdb_path(self) -> str:
+        return self.env["DBT_DUCKDB_PATH"]
+
+    def connect(self) -> Connection:
+        if self.target == "duckdb":
+            return DuckDBConnection(self.duckdb_path)
+        return PostgresConnection(dbname=self.env["PGDATABASE"])
+
+    @contextmanager
+    def connection(self) -> Iterator[Connection]:
+        con = self.connect()
+        try:
+            yield con
+        finally:
+            con.close()
+
+    def rows(self, sql: str) -> list[dict[str, Any]]:
+        """Query results as dicts; timestamps with a time zone become naive UTC."""
+        with self.connection() as con:
+            cursor_rows, names = _query_with_names(con, sql)
+        return [dict(zip(names, (_naive_utc(v) for v in row), strict=True)) for row in cursor_rows]
+
+    def columns(self, schema: str, table: str) -> list[str]:
+        with self.connection() as con:
+            found = con.query(
+                "select column_name from information_schema.columns "
+                f"where table_schema = '{schema}' and table_name = '{table}' order by ordinal_position"
+            )
+        return [name for (name,) in found]
+
+    def dbt(self, *args: str, vars: Mapping[str, Any] | None = None, cwd: Path = ROOT, check: bool = True) -> str:
+        return run_dbt(*args, env=self.env, target=self.target, vars=vars, cwd=cwd, check=check)
+
+
+def _query_with_names(con: Connection, sql: str) -> tuple[list[tuple[Any, ...]], list[str]]:
+    if isinstance(con, DuckDBConnection):
+        result = con._con.execute(sql)
+        names = [d[0] for d in result.description]
+        return result.fetchall(), names
+    assert isinstance(con, PostgresConnection)
+    with con._con.cursor() as cursor:
+        cursor.execute(sql)
+        names = [d[0] for d in cursor.description]
+        return list(cursor.fetchall()), names
+
+
+def _naive_utc(value: Any) -> Any:
+    if isinstance(value, datetime) and value.tzinfo is not None:
+        return value.astimezone(UTC).replace(tzinfo=None)
+    return value
+
+
+def run_dbt(
+    *args: str,
+    env: Mapping[str, str],
+    target: str,
+    vars: Mapping[str, Any] | None = None,
+    cwd: Path = ROOT,
+    check: bool = True,
+) -> str:
+    """Run a dbt command; on failure (when ``check``) raise with the end of dbt's output."""
+    command = [DBT, *args, "--target", target, "--profiles-dir", str(ROOT)]
+    if vars:
+        command += ["--vars", json.dumps(dict(vars))]
+    full_env = {**os.environ, "DBT_TARGET": target, **env}
+    completed = subprocess.run(command, cwd=cwd, env=full_env, capture_output=True, text=True, check=False)
+    output = completed.stdout + completed.stderr
+    if check and completed.returncode != 0:
+        raise AssertionError(f"dbt {' '.join(args)} failed:\n{output[-6000:]}")
+    return output

@@ -1,0 +1,99 @@
+"""The demo data generator: deterministic, bounded, and realistic in its defects."""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Any
+
+import pytest
+
+from product_analytics.generator import Generator, GeneratorConfig
+from product_analytics.schema import RawTable
+
+
+def _generate(config: GeneratorConfig) -> list[tuple[str, dict[str, Any]]]:
+    rows: list[tuple[str, dict[str, Any]]] = []
+
+    def sink(table: RawTable, row: dict[str, Any]) -> None:
+        rows.append((table.qualified_name, dict(row)))
+
+    Generator(config, sink).run()
+    return rows
+
+
+def test_same_seed_same_rows_other_seed_other_rows() -> None:
+    config = GeneratorConfig(events=3_000, seed=11, days=30)
+    assert _generate(config) == _generate(config)
+    assert _generate(config) != _generate(GeneratorConfig(events=3_000, seed=12, days=30))
+
+
+def test_reaches_the_requested_size_at_an_account_boundary() -> None:
+    generator = Generator(GeneratorConfig(events=5_000, seed=3, days=30), lambda table, row: None)
+    generator.run()
+    assert 5_000 <= generator.call_rows < 5_000 * 1.5
+
+
+def test_defects_real_collectors_deliver_are_present() -> None:
+    rows = _generate(GeneratorConfig(events=40_000, seed=5, days=60))
+    calls = [(table, row) for table, row in rows if not table.endswith("signed_up")]
+    ids = Counter(row["id"] for _, row in calls if row["id"])
+    tracks = [row for table, row in calls if table.endswith(".tracks")]
+    web = [row for table, row in calls if table.startswith("segment_web.")]
+    checks = {
+        "duplicate deliveries": sum(1 for n in ids.values() if n > 1),
+        "cross-source duplicates": len(
+            {row["id"] for table, row in calls if table.startswith("segment_web.")}
+            & {row["id"] for table, row in calls if table.startswith("segment_backend.")}
+        ),
+        "rows without id": sum(1 for _, row in calls if not row["id"]),
+        "late arrivals (> 1 day)": sum(
+            1 for row in web if row["timestamp"] is not None and row["received_at"] - row["timestamp"] > 86_400e6
+        ),
+        "clock skew, null timestamp": sum(
+            1 for row in web if row["timestamp"] is None and row["original_timestamp"] != row["sent_at"]
+        ),
+        "future timestamps": sum(
+            1 for row in web if row["timestamp"] is not None and row["timestamp"] > row["received_at"] + 3_600e6
+        ),
+        "empty event names": sum(1 for row in tracks if not (row["event_text"] or "").strip()),
+        "untrimmed event names": sum(
+            1 for row in tracks if row["event_text"] and row["event_text"] != row["event_text"].strip()
+        ),
+        "untrimmed or empty identifiers": sum(
+            1 for _, row in calls for key in ("user_id", "anonymous_id") if row.get(key) is not None
+            and row[key] != row[key].strip() or row.get(key) == ""
+        ),
+        "alias calls": sum(1 for table, _ in calls if table.endswith(".aliases")),
+        "users in several accounts": sum(
+            1
+            for n in Counter(
+                (row["user_id"].strip(), row["group_id"])
+                for table, row in calls
+                if table.endswith(".groups") and row.get("user_id")
+            ).keys()
+            if n
+        )
+        - len({row["user_id"].strip() for table, row in calls if table.endswith(".groups") and row.get("user_id")}),
+        "events carrying context_group_id": sum(
+            1 for row in tracks if row.get("context_group_id") and row.get("anonymous_id") is not None
+        ),
+        "opt-outs": sum(1 for table, row in calls if table.endswith(".groups") and row.get("analytics_opt_out")),
+        "anonymous page views": sum(1 for table, row in calls if table.endswith(".pages") and not row.get("user_id")),
+    }
+    missing = [name for name, count in checks.items() if count <= 0]
+    assert not missing, f"generated data lacks: {missing} ({checks})"
+
+
+def test_shared_device_links_two_users_to_one_anonymous_id() -> None:
+    rows = _generate(GeneratorConfig(events=40_000, seed=5, days=60))
+    users_by_device: dict[str, set[str]] = {}
+    for table, row in rows:
+        if table == "segment_web.identifies" and row.get("anonymous_id") and row.get("user_id"):
+            users_by_device.setdefault(row["anonymous_id"].strip(), set()).add(row["user_id"].strip())
+    assert any(len(users) > 1 for users in users_by_device.values())
+
+
+@pytest.mark.parametrize("bad", [{"events": 0}, {"days": 3}, {"max_account_members": 0}, {"noise": -1}])
+def test_bad_configuration_is_refused_with_the_parameter_named(bad: dict[str, Any]) -> None:
+    with pytest.raises(ValueError, match=next(iter(bad))):
+        GeneratorConfig(**bad)
