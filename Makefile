@@ -38,6 +38,7 @@ test: install
 lint: install
 	@echo "==> ruff (Python)"
 	$(BIN)/ruff check src tests
+	$(BIN)/ruff format --check src tests
 	@echo "==> sqlfluff (SQL, dbt templater)"
 	@mkdir -p target
 	$(BIN)/python -m product_analytics generate --events 2000 --path target/lint.duckdb >/dev/null 2>&1

@@ -126,6 +126,9 @@ class Generator:
         # A bounded pool of existing users that may join another account (consultants).
         self._recent_users: deque[_User] = deque(maxlen=500)
         self.rng = random.Random(config.seed)
+        # Home time zone of the account being simulated (UTC offset): local working hours
+        # fall on different UTC hours, and some days cross midnight UTC.
+        self._utc_offset = 0
 
     # ----------------------------------------------------------------- public
     def run(self, progress: Callable[[int], None] | None = None) -> None:
@@ -350,7 +353,9 @@ class Generator:
 
     # ------------------------------------------------------------- simulation
     def _day_time(self, rng: random.Random, day: int, start_hour: int = 7, end_hour: int = 20) -> int:
-        return self.config.start_us + day * DAY + rng.randint(start_hour * HOUR, end_hour * HOUR)
+        """A time between the local hours of the current account's home time zone on ``day``."""
+        local = rng.randint(start_hour * HOUR, end_hour * HOUR)
+        return self.config.start_us + day * DAY + local - self._utc_offset
 
     def _new_user(self, rng: random.Random, account_number: int, member: int, company: str) -> _User:
         first, last = rng.choice(FIRST_NAMES), rng.choice(LAST_NAMES)
@@ -371,6 +376,7 @@ class Generator:
 
     def _simulate_visitor(self) -> None:
         rng = random.Random(self.rng.getrandbits(64))
+        self._utc_offset = 0
         anonymous_id = self._anonymous_id(rng)
         day = rng.randrange(self.config.days)
         t = self._day_time(rng, day, 0, 23)
@@ -412,6 +418,7 @@ class Generator:
     def _simulate_account(self, account_number: int) -> None:
         config = self.config
         rng = random.Random(config.seed * 1_000_003 + account_number)
+        self._utc_offset = int(rng.choice((-8, -5, -3, 0, 1, 2, 5.5, 9)) * HOUR)
         company = f"company{account_number}"
         group_id = f"grp_{config.seed:x}_{account_number:06d}"
         created_day = int(config.days * rng.random() ** 0.8)

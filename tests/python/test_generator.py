@@ -60,8 +60,10 @@ def test_defects_real_collectors_deliver_are_present() -> None:
             1 for row in tracks if row["event_text"] and row["event_text"] != row["event_text"].strip()
         ),
         "untrimmed or empty identifiers": sum(
-            1 for _, row in calls for key in ("user_id", "anonymous_id") if row.get(key) is not None
-            and row[key] != row[key].strip() or row.get(key) == ""
+            1
+            for _, row in calls
+            for key in ("user_id", "anonymous_id")
+            if row.get(key) is not None and row[key] != row[key].strip() or row.get(key) == ""
         ),
         "alias calls": sum(1 for table, _ in calls if table.endswith(".aliases")),
         "users in several accounts": sum(

@@ -1,0 +1,97 @@
+"""Segment creates tables and columns lazily: missing ones are empty/null, never an error;
+a present table without a required column fails at compile time naming both."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from conftest import ENGINES, make_warehouse
+from harness import Warehouse
+
+MINIMAL_TRACKS = """
+create table src_a.tracks (id varchar, received_at timestamp, event varchar, event_text varchar, anonymous_id varchar);
+insert into src_a.tracks values
+    ('t1', '2026-05-01 10:00:00', 'signed_up', ' Signed Up ', 'anon-1'),
+    ('t1', '2026-05-01 10:05:00', 'signed_up', 'Signed Up', 'anon-1'),
+    ('t2', '2026-05-02 09:00:00', 'opened_report', 'Opened Report', ' anon-1 ');
+create table src_a.identifies (id varchar, received_at timestamp, user_id varchar, anonymous_id varchar, email varchar);
+insert into src_a.identifies values ('i1', '2026-05-01 10:00:01', 'u1', 'anon-1', 'a@example.com');
+"""
+
+
+def _prepare(warehouse: Warehouse, sql: str) -> None:
+    with warehouse.connection() as con:
+        con.execute("drop schema if exists src_a cascade")
+        con.execute("drop schema if exists src_missing cascade")
+        con.execute("create schema src_a")
+        for statement in filter(str.strip, sql.split(";")):
+            con.execute(statement)
+
+
+VARS = {"segment_schemas": ["src_a", "src_missing"]}
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_missing_tables_schemas_and_optional_columns_build(engine: str, tmp_path: Path) -> None:
+    warehouse = make_warehouse(engine, "variations", tmp_path)
+    _prepare(warehouse, MINIMAL_TRACKS)
+    warehouse.dbt("build", vars=VARS)
+
+    tracks = warehouse.rows("select * from staging.stg_segment__tracks order by message_id")
+    assert [(r["message_id"], r["event_name"], r["anonymous_id"], r["user_id"]) for r in tracks] == [
+        ("t1", "Signed Up", "anon-1", None),
+        ("t2", "Opened Report", "anon-1", None),
+    ]
+    # No timestamp, sent_at or original_timestamp column: event time falls back to received_at.
+    assert [str(r["event_at"]) for r in tracks] == ["2026-05-01 10:00:00", "2026-05-02 09:00:00"]
+    for call_type in ("groups", "pages", "screens", "aliases"):
+        assert warehouse.rows(f"select count(*) as n from staging.stg_segment__{call_type}") == [{"n": 0}]
+        assert "received_at" in warehouse.columns("staging", f"stg_segment__{call_type}")
+    counts = warehouse.rows("select call_type, outcome, row_count from marts.dq_segment__message_counts")
+    assert {(r["call_type"], r["outcome"]): r["row_count"] for r in counts} == {
+        ("tracks", "kept"): 2,
+        ("tracks", "duplicate"): 1,
+        ("identifies", "kept"): 1,
+    }
+
+
+@pytest.mark.parametrize(
+    ("sql", "message"),
+    [
+        (
+            MINIMAL_TRACKS + "create table src_a.groups (id varchar, received_at timestamp, user_id varchar);",
+            "table src_a.groups has no column 'group_id'",
+        ),
+        (
+            "create table src_a.tracks (id varchar, received_at timestamp, event varchar, event_text varchar);",
+            "table src_a.tracks has none of the columns user_id, anonymous_id",
+        ),
+        (
+            "create table src_a.aliases (id varchar, received_at timestamp, user_id varchar);",
+            "table src_a.aliases has no column 'previous_id'",
+        ),
+    ],
+    ids=["groups-without-group_id", "tracks-without-any-user-column", "aliases-without-previous_id"],
+)
+def test_a_missing_required_column_fails_naming_table_and_column(sql: str, message: str, tmp_path: Path) -> None:
+    warehouse = make_warehouse("duckdb", "required", tmp_path)
+    _prepare(warehouse, sql)
+    output = warehouse.dbt("build", vars=VARS, check=False)
+    assert message in output, output[-3000:]
+
+
+@pytest.mark.parametrize(
+    ("variables", "message"),
+    [
+        ({"segment_schemas": []}, "variable 'segment_schemas' must be a non-empty list"),
+        ({"reporting_timezone": "Mars/Olympus Mons"}, "variable 'reporting_timezone' must be an IANA time zone"),
+        ({"future_event_tolerance_minutes": "soon"}, "variable 'future_event_tolerance_minutes'"),
+        ({"pii_dropped_columns": ["id"]}, "variable 'pii_dropped_columns' must be a list without required"),
+    ],
+)
+def test_a_bad_variable_fails_naming_it(variables: dict[str, object], message: str, tmp_path: Path) -> None:
+    warehouse = make_warehouse("duckdb", "badvar", tmp_path)
+    _prepare(warehouse, MINIMAL_TRACKS)
+    output = warehouse.dbt("build", vars={**VARS, **variables}, check=False)
+    assert message in output, output[-3000:]
