@@ -126,6 +126,8 @@ class Generator:
         # A bounded pool of existing users that may join another account (consultants).
         self._recent_users: deque[_User] = deque(maxlen=500)
         self.rng = random.Random(config.seed)
+        self._start_us = config.start_us
+        self._end_us = config.end_us
         # Home time zone of the account being simulated (UTC offset): local working hours
         # fall on different UTC hours, and some days cross midnight UTC.
         self._utc_offset = 0
@@ -218,7 +220,7 @@ class Generator:
     def _deliver(self, rng: random.Random, schema: str, table_name: str, t: int, fields: Row) -> Row | None:
         """Write one call, with the delivery defects of real collectors. Returns the row
         written first, or None when the call falls after the simulated period."""
-        if t >= self.config.end_us:
+        if t >= self._end_us:
             return None
         noise = self.config.noise
         table = TABLES[(schema, table_name)]
@@ -355,7 +357,7 @@ class Generator:
     def _day_time(self, rng: random.Random, day: int, start_hour: int = 7, end_hour: int = 20) -> int:
         """A time between the local hours of the current account's home time zone on ``day``."""
         local = rng.randint(start_hour * HOUR, end_hour * HOUR)
-        return self.config.start_us + day * DAY + local - self._utc_offset
+        return self._start_us + day * DAY + local - self._utc_offset
 
     def _new_user(self, rng: random.Random, account_number: int, member: int, company: str) -> _User:
         first, last = rng.choice(FIRST_NAMES), rng.choice(LAST_NAMES)
@@ -478,7 +480,7 @@ class Generator:
 
         plan = "trial"
         for day in range(created_day, min(churn_day, config.days)):
-            day_start = config.start_us + day * DAY
+            day_start = self._start_us + day * DAY
             if opts_out_day is not None and day == opts_out_day:
                 self._group_backend(rng, day_start + 3 * HOUR, founder.user_id, group_id, {"analytics_opt_out": True})
             if day == created_day + 14:

@@ -20,20 +20,22 @@ from product_analytics.schema import RawTable, column_type
 
 NULL = r"\N"
 _EPOCH_DAY = date(1970, 1, 1).toordinal()
-_DAY_PREFIX: dict[int, str] = {}
+_HOUR_PREFIX: dict[int, str] = {}
 
 
 def format_timestamp(microseconds: int) -> str:
     """Epoch microseconds as an ISO timestamp with a UTC offset (fast path for bulk loads)."""
-    day, rest = divmod(microseconds, 86_400_000_000)
-    prefix = _DAY_PREFIX.get(day)
+    hour, rest = divmod(microseconds, 3_600_000_000)
+    prefix = _HOUR_PREFIX.get(hour)
     if prefix is None:
-        prefix = date.fromordinal(_EPOCH_DAY + day).isoformat()
-        _DAY_PREFIX[day] = prefix
+        day, hour_of_day = divmod(hour, 24)
+        prefix = f"{date.fromordinal(_EPOCH_DAY + day).isoformat()} {hour_of_day:02d}:"
+        if len(_HOUR_PREFIX) > 100_000:
+            _HOUR_PREFIX.clear()
+        _HOUR_PREFIX[hour] = prefix
     seconds, micros = divmod(rest, 1_000_000)
-    hours, seconds = divmod(seconds, 3600)
     minutes, seconds = divmod(seconds, 60)
-    return f"{prefix} {hours:02d}:{minutes:02d}:{seconds:02d}.{micros:06d}+00"
+    return f"{prefix}{minutes:02d}:{seconds:02d}.{micros:06d}+00"
 
 
 def from_microseconds(microseconds: int) -> datetime:
@@ -42,8 +44,6 @@ def from_microseconds(microseconds: int) -> datetime:
 
 
 def _cell(value: Any) -> Any:
-    if value is None:
-        return NULL
     if value is True:
         return "true"
     if value is False:
@@ -156,15 +156,19 @@ class BulkLoader:
         self.con = con
         self.chunk_rows = chunk_rows
         self._buffers: dict[RawTable, list[Sequence[Any]]] = {}
+        self._timestamp_columns: dict[RawTable, tuple[bool, ...]] = {}
         self._buffered = 0
 
     def add(self, table: RawTable, row: dict[str, Any]) -> None:
-        cells = []
-        for column in table.columns:
-            value = row.get(column)
-            if value is not None and column_type(column) == "timestamptz":
-                value = format_timestamp(value)
-            cells.append(_cell(value))
+        is_timestamp = self._timestamp_columns.get(table)
+        if is_timestamp is None:
+            is_timestamp = tuple(column_type(c) == "timestamptz" for c in table.columns)
+            self._timestamp_columns[table] = is_timestamp
+        get = row.get
+        cells = [
+            NULL if (value := get(column)) is None else format_timestamp(value) if timestamp else _cell(value)
+            for column, timestamp in zip(table.columns, is_timestamp, strict=True)
+        ]
         self._buffers.setdefault(table, []).append(cells)
         self._buffered += 1
         if self._buffered >= self.chunk_rows:
