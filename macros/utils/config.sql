@@ -76,3 +76,51 @@
     {%- endif -%}
     {{ return(salt) }}
 {%- endmacro %}
+
+{% macro config_positive_integer(variable) -%}
+    {%- set value = var(variable) -%}
+    {%- if value is not number or value is boolean or value != value | int or value < 1 -%}
+        {{ product_analytics.config_error(variable, "a positive whole number", value) }}
+    {%- endif -%}
+    {{ return(value | int) }}
+{%- endmacro %}
+
+{% macro config_non_empty_string(variable) -%}
+    {%- set value = var(variable) -%}
+    {%- if value is not string or value | trim == "" or "'" in value -%}
+        {{ product_analytics.config_error(variable, "a non-empty string without quotes", value) }}
+    {%- endif -%}
+    {{ return(value | trim) }}
+{%- endmacro %}
+
+{#-
+    A trait map such as {email: string, seats: integer} as a list of
+    {"name", "kind", "sql_type"}; kinds are string, integer, float, boolean, timestamp.
+-#}
+{% macro config_traits(variable) -%}
+    {%- set value = var(variable) -%}
+    {%- set types = {
+        "string": dbt.type_string(),
+        "integer": dbt.type_bigint(),
+        "float": "double precision",
+        "boolean": dbt.type_boolean(),
+        "timestamp": dbt.type_timestamp(),
+    } -%}
+    {%- if value is not mapping -%}
+        {{ product_analytics.config_error(variable, "a mapping of trait column to type (" ~ (types.keys() | join(", ")) ~ ")", value) }}
+    {%- endif -%}
+    {%- set traits = [] -%}
+    {%- for name, kind in value.items() -%}
+        {%- if not modules.re.fullmatch("[a-z_][a-z0-9_]*", name | string) -%}
+            {{ product_analytics.config_error(variable, "keys that are lower-case column names", name) }}
+        {%- endif -%}
+        {%- if kind not in types -%}
+            {{ product_analytics.config_error(variable, "types among " ~ (types.keys() | join(", ")) ~ " (trait '" ~ name ~ "')", kind) }}
+        {%- endif -%}
+        {%- if name in ["created_at", "account_id", "user_id"] -%}
+            {{ product_analytics.config_error(variable, "traits other than created_at, account_id and user_id, which the models define themselves", name) }}
+        {%- endif -%}
+        {%- do traits.append({"name": name, "kind": kind, "sql_type": types[kind]}) -%}
+    {%- endfor -%}
+    {{ return(traits) }}
+{%- endmacro %}

@@ -1,0 +1,24 @@
+{#
+    Incremental processing (SPEC section 8): new rows are chosen by `received_at`, reaching
+    back `incremental_lookback_hours` before the newest row already processed.
+#}
+
+{#- `full_refresh` config of large incremental models: `--full-refresh` is ignored unless allowed. -#}
+{% macro allow_full_refresh() -%}
+    {%- if var("allow_full_refresh") or target.name in ["dev", "test", "ci"] -%}
+        {{ return(none) }}
+    {%- endif -%}
+    {{ return(false) }}
+{%- endmacro %}
+
+{#- The earliest received_at an incremental run re-reads: newest processed minus the lookback. -#}
+{% macro incremental_cutoff(relation=this, column="received_at") -%}
+    (
+        select
+            coalesce(
+                {{ dbt.dateadd("hour", -1 * product_analytics.config_positive_integer("incremental_lookback_hours"), "max(" ~ column ~ ")") }},
+                cast('1900-01-01' as {{ dbt.type_timestamp() }})
+            )
+        from {{ relation }}
+    )
+{%- endmacro %}

@@ -1,0 +1,91 @@
+{#
+    For every anonymous id that was ever sent together with a user id, the call that linked
+    them first (SPEC section 3): by event_at, then received_at, then id, over every staged
+    call type. `linked_user_id` is the user id as sent; aliases are applied by
+    int_identity__anonymous_users, so a late alias needs no reprocessing here.
+
+    Incremental: calls received since the last run (minus the lookback) compete with the
+    link already stored for their anonymous id; the earlier one stays.
+#}
+
+{{ config(
+    materialized="incremental",
+    unique_key="anonymous_id",
+    incremental_strategy="delete+insert",
+    full_refresh=product_analytics.allow_full_refresh(),
+) }}
+
+{%- set call_types = ["tracks", "pages", "screens", "identifies", "groups", "aliases"] %}
+
+with
+
+linking_calls as (
+    {%- for call_type in call_types %}
+    select
+        anonymous_id,
+        user_id as linked_user_id,
+        event_at as linked_at,
+        received_at as linked_received_at,
+        message_id as linked_message_id
+    from {{ ref('stg_segment__' ~ call_type) }}
+    where
+        anonymous_id is not null
+        and user_id is not null
+        {%- if is_incremental() %}
+        and received_at >= {{ product_analytics.incremental_cutoff(column="latest_link_received_at") }}
+        {%- endif %}
+    {%- if not loop.last %}
+    union all
+    {%- endif %}
+    {%- endfor %}
+),
+
+candidates as (
+    select
+        anonymous_id,
+        linked_user_id,
+        linked_at,
+        linked_received_at,
+        linked_message_id,
+        linked_received_at as latest_link_received_at
+    from linking_calls
+    {%- if is_incremental() %}
+
+    union all
+
+    select
+        anonymous_id,
+        linked_user_id,
+        linked_at,
+        linked_received_at,
+        linked_message_id,
+        latest_link_received_at
+    from {{ this }}
+    where anonymous_id in (select linking_calls.anonymous_id from linking_calls)
+    {%- endif %}
+),
+
+ranked as (
+    select
+        candidates.*,
+        row_number() over (
+            partition by anonymous_id
+            order by linked_at, linked_received_at, linked_message_id
+        ) as link_rank,
+        max(latest_link_received_at) over (partition by anonymous_id) as latest_received_at
+    from candidates
+),
+
+final as (
+    select
+        anonymous_id,
+        linked_user_id,
+        linked_at,
+        linked_received_at,
+        linked_message_id,
+        latest_received_at as latest_link_received_at
+    from ranked
+    where link_rank = 1
+)
+
+select * from final
