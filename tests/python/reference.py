@@ -142,8 +142,14 @@ def stage(
         elif call_type in ("pages", "screens"):
             out["event_name"] = "Page Viewed" if call_type == "pages" else "Screen Viewed"
             out["page_name"] = clean_id(kept.get("name"))
+        # Other raw columns (traits, properties) pass through, minus the dropped ones.
+        for name, value in kept.items():
+            if name not in out and name not in rules.dropped and name not in ("id", "event_text", "name"):
+                out[name] = value
         for name in rules.hashed:
             if name in kept:
                 out[name] = pii_hash(kept[name], rules)
+        if call_type not in ("pages", "screens") and "name" in kept and "name" not in rules.dropped:
+            out["name"] = pii_hash(kept["name"], rules) if "name" in rules.hashed else kept["name"]
         staged[message_id] = out
     return staged, outcomes
