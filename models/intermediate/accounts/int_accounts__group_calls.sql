@@ -36,11 +36,11 @@ resolved_calls as (
         end as user_id,
         group_calls.event_at,
         group_calls.received_at,
-        {{ product_analytics.trait_value("groups", "group_calls", opt_out_trait, dbt.type_boolean()) }} as opts_out,
-        {{ product_analytics.trait_value("groups", "group_calls", "created_at", dbt.type_timestamp()) }} as created_at_trait,
         {%- for trait in traits %}
-        {{ product_analytics.trait_value("groups", "group_calls", trait.name, trait.sql_type) }} as {{ adapter.quote(trait.name) }}{{ "," if not loop.last }}
+        {{ product_analytics.trait_value("groups", "group_calls", trait.name, trait.sql_type) }} as {{ adapter.quote(trait.name) }},
         {%- endfor %}
+        {{ product_analytics.trait_value("groups", "group_calls", opt_out_trait, dbt.type_boolean()) }} as opts_out,
+        {{ product_analytics.trait_value("groups", "group_calls", "created_at", dbt.type_timestamp()) }} as created_at_trait
     from group_calls
     left join aliases
         on group_calls.user_id = aliases.alias_id

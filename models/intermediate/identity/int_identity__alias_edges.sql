@@ -37,40 +37,40 @@ winning_edges as (
 -- hop_k: the id reached after k edges from previous_id; order_k: the edge taken at step k.
 walks as (
     select
-        hop_0.previous_id,
         {%- for k in range(1, max_hops + 1) %}
         hop_{{ k - 1 }}.user_id as hop_{{ k }},
-        hop_{{ k - 1 }}.edge_order as order_{{ k }}{{ "," if not loop.last }}
+        hop_{{ k - 1 }}.edge_order as order_{{ k }},
         {%- endfor %}
+        hop_0.previous_id
     from winning_edges as hop_0
-    {%- for k in range(1, max_hops) %}
+    {% for k in range(1, max_hops) -%}
     left join winning_edges as hop_{{ k }}
         on hop_{{ k - 1 }}.user_id = hop_{{ k }}.previous_id
-    {%- endfor %}
+    {% endfor -%}
 ),
 
 cycles as (
     select
-        previous_id,
+        {%- for k in range(1, max_hops + 1) %}
+        walks.order_{{ k }},
+        {%- endfor %}
+        walks.previous_id,
         case
             {%- for k in range(1, max_hops + 1) %}
-            when hop_{{ k }} = previous_id then {{ k }}
+            when walks.hop_{{ k }} = walks.previous_id then {{ k }}
             {%- endfor %}
-        end as cycle_length,
-        {%- for k in range(1, max_hops + 1) %}
-        order_{{ k }}{{ "," if not loop.last }}
-        {%- endfor %}
+        end as cycle_length
     from walks
 ),
 
 -- The edge leaving previous_id closes its cycle when it is the latest edge of the cycle.
 cycle_closing_edges as (
-    select previous_id
+    select cycles.previous_id
     from cycles
     where
-        cycle_length is not null
+        cycles.cycle_length is not null
         {%- for k in range(2, max_hops + 1) %}
-        and (cycle_length < {{ k }} or order_1 >= order_{{ k }})
+        and (cycles.cycle_length < {{ k }} or cycles.order_1 >= cycles.order_{{ k }})
         {%- endfor %}
 ),
 

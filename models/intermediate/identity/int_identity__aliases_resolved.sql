@@ -27,20 +27,17 @@ walks as (
         -- An edge leaving the last id reached means the chain goes on beyond the bound.
         hop_{{ max_hops }}.user_id as beyond_bound
     from edges as hop_0
-    {%- for k in range(1, max_hops + 1) %}
+    {% for k in range(1, max_hops + 1) -%}
     left join edges as hop_{{ k }}
         on hop_{{ k - 1 }}.user_id = hop_{{ k }}.previous_id
-    {%- endfor %}
+    {% endfor -%}
 ),
 
 final as (
     select
         previous_id as alias_id,
-        coalesce(
-            {%- for k in range(max_hops, 0, -1) %}
-            hop_{{ k }}{{ "," if not loop.last }}
-            {%- endfor %}
-        ) as user_id,
+        -- The last id reached.
+        coalesce({% for k in range(max_hops, 0, -1) %}hop_{{ k }}{% if not loop.last %}, {% endif %}{% endfor %}) as user_id,
         case
             {%- for k in range(max_hops, 1, -1) %}
             when hop_{{ k }} is not null then {{ k }}

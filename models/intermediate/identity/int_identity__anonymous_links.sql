@@ -31,7 +31,7 @@ linking_calls as (
     where
         anonymous_id is not null
         and user_id is not null
-        {%- if is_incremental() %}
+    {%- if is_incremental() %}
         and received_at >= {{ product_analytics.incremental_cutoff(column="latest_link_received_at") }}
         {%- endif %}
     {%- if not loop.last %}
@@ -69,10 +69,10 @@ ranked as (
     select
         candidates.*,
         row_number() over (
-            partition by anonymous_id
-            order by linked_at, linked_received_at, linked_message_id
+            partition by candidates.anonymous_id
+            order by candidates.linked_at, candidates.linked_received_at, candidates.linked_message_id
         ) as link_rank,
-        max(latest_link_received_at) over (partition by anonymous_id) as latest_received_at
+        max(candidates.latest_link_received_at) over (partition by candidates.anonymous_id) as latest_received_at
     from candidates
 ),
 

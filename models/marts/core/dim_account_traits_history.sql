@@ -7,7 +7,6 @@
 #}
 
 {%- set traits = product_analytics.config_traits("account_traits") %}
-{%- set call_order = "event_at, received_at, message_id" %}
 
 with
 
@@ -22,38 +21,46 @@ group_calls as (
 -- starts with the call that set the value, which stays in force through the segment.
 trait_segments as (
     select
-        group_calls.*,
         {%- for trait in traits %}
-        count({{ adapter.quote(trait.name) }}) over (
-            partition by account_id order by {{ call_order }} rows between unbounded preceding and current row
-        ) as {{ trait.name }}_segment{{ "," if not loop.last }}
+        count(group_calls.{{ adapter.quote(trait.name) }}) over (
+            partition by group_calls.account_id
+            order by group_calls.event_at, group_calls.received_at, group_calls.message_id
+            rows between unbounded preceding and current row
+        ) as {{ trait.name }}_segment,
         {%- endfor %}
+        group_calls.*
     from group_calls
 ),
 
 filled_traits as (
     select
-        account_id,
-        message_id,
-        event_at,
-        received_at,
         {%- for trait in traits %}
-        first_value({{ adapter.quote(trait.name) }}) over (
-            partition by account_id, {{ trait.name }}_segment order by {{ call_order }}
+        first_value(trait_segments.{{ adapter.quote(trait.name) }}) over (
+            partition by trait_segments.account_id, trait_segments.{{ trait.name }}_segment
+            order by trait_segments.event_at, trait_segments.received_at, trait_segments.message_id
             rows between unbounded preceding and unbounded following
-        ) as {{ adapter.quote(trait.name) }}{{ "," if not loop.last }}
+        ) as {{ adapter.quote(trait.name) }},
         {%- endfor %}
+        trait_segments.account_id,
+        trait_segments.message_id,
+        trait_segments.event_at,
+        trait_segments.received_at
     from trait_segments
 ),
 
 compared_to_previous as (
     select
-        filled_traits.*,
-        row_number() over (partition by account_id order by {{ call_order }}) as call_number,
         {%- for trait in traits %}
-        lag({{ adapter.quote(trait.name) }}) over (partition by account_id order by {{ call_order }})
-            as previous_{{ trait.name }}{{ "," if not loop.last }}
+        lag(filled_traits.{{ adapter.quote(trait.name) }}) over (
+            partition by filled_traits.account_id
+            order by filled_traits.event_at, filled_traits.received_at, filled_traits.message_id
+        ) as previous_{{ trait.name }},
         {%- endfor %}
+        filled_traits.*,
+        row_number() over (
+            partition by filled_traits.account_id
+            order by filled_traits.event_at, filled_traits.received_at, filled_traits.message_id
+        ) as call_number
     from filled_traits
 ),
 
@@ -70,7 +77,7 @@ final as (
     select
         account_id,
         event_at as valid_from,
-        lead(event_at) over (partition by account_id order by {{ call_order }}) as valid_to,
+        lead(event_at) over (partition by account_id order by event_at, received_at, message_id) as valid_to,
         {%- for trait in traits %}
         {{ adapter.quote(trait.name) }},
         {%- endfor %}

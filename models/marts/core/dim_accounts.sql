@@ -55,11 +55,11 @@ account_group_calls as (
 
 latest_traits as (
     select distinct
-        account_id,
-        {{ product_analytics.latest_non_null("created_at_trait", "account_id") }} as created_at_trait,
         {%- for trait in traits %}
-        {{ product_analytics.latest_non_null(adapter.quote(trait.name), "account_id") }} as {{ adapter.quote(trait.name) }}{{ "," if not loop.last }}
+        {{ product_analytics.latest_non_null(adapter.quote(trait.name), "account_id") }} as {{ adapter.quote(trait.name) }},
         {%- endfor %}
+        {{ product_analytics.latest_non_null("created_at_trait", "account_id") }} as created_at_trait,
+        account_id
     from group_calls
 ),
 

@@ -43,13 +43,13 @@ identifies as (
         stg.message_id,
         stg.event_at,
         stg.received_at,
+        {%- for trait in traits %}
+        {{ product_analytics.trait_value("identifies", "stg", trait.name, trait.sql_type) }} as {{ adapter.quote(trait.name) }},
+        {%- endfor %}
         case
             when stg.user_id is not null then coalesce(aliases.user_id, stg.user_id)
             else anonymous_users.user_id
-        end as user_id,
-        {%- for trait in traits %}
-        {{ product_analytics.trait_value("identifies", "stg", trait.name, trait.sql_type) }} as {{ adapter.quote(trait.name) }}{{ "," if not loop.last }}
-        {%- endfor %}
+        end as user_id
     from {{ ref('stg_segment__identifies') }} as stg
     left join {{ ref('int_identity__aliases_resolved') }} as aliases
         on stg.user_id = aliases.alias_id
@@ -59,10 +59,10 @@ identifies as (
 
 latest_traits as (
     select distinct
-        user_id,
         {%- for trait in traits %}
-        {{ product_analytics.latest_non_null(adapter.quote(trait.name), "user_id") }} as {{ adapter.quote(trait.name) }}{{ "," if not loop.last }}
+        {{ product_analytics.latest_non_null(adapter.quote(trait.name), "user_id") }} as {{ adapter.quote(trait.name) }},
         {%- endfor %}
+        user_id
     from identifies
     where user_id is not null
 ),

@@ -229,9 +229,9 @@ user_timelines as (
 timeline_segments as (
     select
         user_timelines.*,
-        count(account_id) over (
-            partition by user_id
-            order by event_at, row_kind, received_at, row_id
+        count(user_timelines.account_id) over (
+            partition by user_timelines.user_id
+            order by user_timelines.event_at, user_timelines.row_kind, user_timelines.received_at, user_timelines.row_id
             rows between unbounded preceding and current row
         ) as group_calls_so_far
     from user_timelines
