@@ -3,15 +3,18 @@
 Commands:
   generate   write a deterministic demo dataset of raw Segment tables into a warehouse
   summary    print row counts per layer of a built warehouse and how to open it
+  bench      time a full dbt build over N events and the incremental run of one more day
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import resource
 import sys
 import time
 from datetime import date
+from pathlib import Path
 
 from product_analytics.generator import Generator, GeneratorConfig
 from product_analytics.schema import DEMO_SCHEMAS, TABLES
@@ -98,6 +101,18 @@ def summary(args: argparse.Namespace) -> int:
     return 0
 
 
+def bench(args: argparse.Namespace) -> int:
+    """Run the benchmark and print (and save) its report."""
+    from product_analytics.bench import print_report, run_benchmark
+
+    result = run_benchmark(args.events, args.days, args.seed, Path(args.workdir), args.reuse_raw, args.memory_limit)
+    print_report(result)
+    out = Path(args.workdir) / f"bench_{args.events}_{int(time.time())}.json"
+    out.write_text(json.dumps(result, indent=2, default=str))
+    print(f"saved {out}")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m product_analytics", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -116,9 +131,17 @@ def main(argv: list[str] | None = None) -> int:
         sub.add_argument("--target", choices=("duckdb", "postgres"), default="duckdb")
         sub.add_argument("--path", default="warehouse.duckdb", help="DuckDB file (duckdb target)")
 
+    ben = commands.add_parser("bench", help="time a full build and a one-day incremental build")
+    ben.add_argument("--events", type=int, default=10_000_000, help="events to generate (default 10,000,000)")
+    ben.add_argument("--days", type=int, default=92, help="days of history, the last one loaded incrementally")
+    ben.add_argument("--seed", type=int, default=42)
+    ben.add_argument("--workdir", default="bench_results", help="where the warehouses and reports go")
+    ben.add_argument("--reuse-raw", action="store_true", help="reuse a generated raw warehouse of the same settings")
+    ben.add_argument("--memory-limit", default="3GB", help="DuckDB memory_limit during the builds")
+
     args = parser.parse_args(argv)
     try:
-        return {"generate": generate, "summary": summary}[args.command](args)
+        return {"generate": generate, "summary": summary, "bench": bench}[args.command](args)
     except ValueError as error:
         parser.error(str(error))
         return 2

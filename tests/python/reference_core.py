@@ -63,11 +63,12 @@ def resolve_aliases(aliases: list[Row], max_hops: int = 10) -> dict[str, str]:
 def build_core(
     warehouse: Warehouse,
     schemas: list[str],
-    rules: Rules = Rules(),
-    deleted: set[str] = frozenset(),  # type: ignore[assignment]
+    rules: Rules | None = None,
+    deleted: frozenset[str] = frozenset(),
     plan: dict[str, bool] | None = None,
     signup_event: str = "Signed Up",
 ) -> Core:
+    rules = rules or Rules()
     staged = {c: stage(read_raw(warehouse, schemas, c), c, rules)[0] for c in CALL_TYPES}
     if plan is None:
         plan = {

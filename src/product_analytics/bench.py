@@ -1,0 +1,172 @@
+"""Benchmark: full `dbt build` over N events, then one more day of data incrementally.
+
+Steps: generate N events over D days (or reuse a raw warehouse made with the same settings),
+hold out the rows received on the last day, time a full build, load the held-out day, time
+the incremental build. Reports events/s of the full build, the incremental/full time ratio
+(measured in the same run, on the same machine) and the peak memory of each dbt process.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import threading
+import time
+from dataclasses import asdict, dataclass
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import psutil
+
+from product_analytics.generator import Generator, GeneratorConfig
+from product_analytics.schema import DEMO_SCHEMAS, TABLES
+from product_analytics.warehouse import BulkLoader, DuckDBConnection, create_tables
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@dataclass
+class DbtRun:
+    """One timed dbt invocation."""
+
+    seconds: float
+    peak_rss_mib: float
+    slowest_models: list[tuple[str, float]]
+
+
+def _run_dbt(args: list[str], env: dict[str, str], target_path: Path) -> DbtRun:
+    command = [str(Path(sys.executable).with_name("dbt")), *args, "--target-path", str(target_path)]
+    started = time.perf_counter()
+    process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    peak = 0
+    done = threading.Event()
+
+    def sample() -> None:
+        nonlocal peak
+        handle = psutil.Process(process.pid)
+        while not done.is_set():
+            try:
+                rss = handle.memory_info().rss + sum(c.memory_info().rss for c in handle.children(recursive=True))
+                peak = max(peak, rss)
+            except psutil.Error:
+                pass
+            time.sleep(0.2)
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    output, _ = process.communicate()
+    done.set()
+    sampler.join()
+    seconds = time.perf_counter() - started
+    if process.returncode != 0:
+        raise RuntimeError(f"dbt {' '.join(args)} failed:\n{output[-4000:]}")
+    results = json.loads((target_path / "run_results.json").read_text())
+    timings = sorted(
+        (
+            (r["unique_id"].split(".")[-1], r["execution_time"])
+            for r in results["results"]
+            if r["unique_id"].startswith("model.")
+        ),
+        key=lambda item: -item[1],
+    )
+    return DbtRun(seconds=seconds, peak_rss_mib=peak / 2**20, slowest_models=timings[:8])
+
+
+def _generate(config: GeneratorConfig, path: Path) -> float:
+    con = DuckDBConnection(path)
+    create_tables(con, TABLES.values(), replace=True)
+    loader = BulkLoader(con)
+    started = time.perf_counter()
+    next_report = [500_000]
+
+    def progress(rows: int) -> None:
+        if rows >= next_report[0]:
+            print(f"  generated {rows:,} events", file=sys.stderr, flush=True)
+            next_report[0] += 500_000
+
+    Generator(config, loader.add).run(progress)
+    loader.flush()
+    con.close()
+    return time.perf_counter() - started
+
+
+def run_benchmark(
+    events: int, days: int, seed: int, workdir: Path, reuse_raw: bool = False, memory_limit: str = "3GB"
+) -> dict[str, Any]:
+    """Run the benchmark in ``workdir`` and return its measurements."""
+    workdir.mkdir(parents=True, exist_ok=True)
+    config = GeneratorConfig(events=events, seed=seed, days=days)
+    raw = workdir / f"raw_{events}_{days}_{seed}.duckdb"
+    generation_seconds = None
+    if not (reuse_raw and raw.exists()):
+        print(f"Generating {events:,} events over {days} days into {raw}", file=sys.stderr)
+        generation_seconds = _generate(config, raw)
+    warehouse = workdir / "warehouse.duckdb"
+    shutil.copyfile(raw, warehouse)
+
+    last_day = config.start + timedelta(days=days - 1)
+    con = DuckDBConnection(warehouse)
+    con.execute("create schema if not exists holdout")
+    for table in TABLES.values():
+        holdout = f"holdout.{table.schema}__{table.name}"
+        con.execute(f"create table {holdout} as select * from {table.qualified_name} where received_at >= '{last_day}'")
+        con.execute(f"delete from {table.qualified_name} where received_at >= '{last_day}'")
+    held_out = sum(
+        con.query(f"select count(*) from holdout.{t.schema}__{t.name}")[0][0]
+        for t in TABLES.values()
+        if t.name != "signed_up"
+    )
+    con.close()
+
+    env = {
+        **os.environ,
+        "DBT_TARGET": "duckdb",
+        "DBT_DUCKDB_PATH": str(warehouse),
+        "DBT_DUCKDB_MEMORY_LIMIT": memory_limit,
+    }
+    dbt_args = ["build", "--vars", json.dumps({"segment_schemas": list(DEMO_SCHEMAS)})]
+    print("Full build...", file=sys.stderr)
+    full = _run_dbt(dbt_args, env, workdir / "target_full")
+
+    con = DuckDBConnection(warehouse)
+    for table in TABLES.values():
+        holdout = f"holdout.{table.schema}__{table.name}"
+        con.execute(f"insert into {table.qualified_name} select * from {holdout}")
+        con.execute(f"drop table {holdout}")
+    con.close()
+    print("Incremental build of the last day...", file=sys.stderr)
+    incremental = _run_dbt(dbt_args, env, workdir / "target_incremental")
+
+    full_events = events - held_out
+    return {
+        "events_total": events,
+        "days": days,
+        "events_in_full_build": full_events,
+        "events_in_new_day": held_out,
+        "generation_seconds": generation_seconds,
+        "full_build": asdict(full),
+        "incremental_build": asdict(incremental),
+        "full_build_events_per_second": full_events / full.seconds,
+        "incremental_to_full_ratio": incremental.seconds / full.seconds,
+        "duckdb_memory_limit": memory_limit,
+    }
+
+
+def print_report(result: dict[str, Any]) -> None:
+    full, incremental = result["full_build"], result["incremental_build"]
+    print(
+        f"events: {result['events_in_full_build']:,} in the full build, {result['events_in_new_day']:,} in the new day"
+    )
+    print(
+        f"full build:        {full['seconds']:8.1f} s  {result['full_build_events_per_second']:>10,.0f} events/s  "
+        f"peak {full['peak_rss_mib']:,.0f} MiB"
+    )
+    print(f"incremental build: {incremental['seconds']:8.1f} s  peak {incremental['peak_rss_mib']:,.0f} MiB")
+    print(f"incremental / full: {result['incremental_to_full_ratio']:.1%}")
+    for label, run in (("full", full), ("incremental", incremental)):
+        slowest = ", ".join(f"{name} {seconds:.1f}s" for name, seconds in run["slowest_models"][:5])
+        print(f"slowest models ({label}): {slowest}")
