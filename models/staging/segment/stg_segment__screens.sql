@@ -1,12 +1,34 @@
 {#
     One row per screen call: deduplicated over all source schemas, with event time and
     reporting day. Every screen call is the event 'Screen Viewed'; its `name` property is `page_name`.
+    Incremental (a table that grows with event volume): each run re-deduplicates only the
+    messages that received a copy since the last run.
 #}
+
+{{ config(
+    materialized="incremental",
+    unique_key="message_id",
+    incremental_strategy="delete+insert",
+    on_schema_change="append_new_columns",
+    full_refresh=product_analytics.allow_full_refresh(),
+) }}
 
 with
 
+base_calls as (
+    select * from {{ ref('base_segment__screens') }}
+    {%- if is_incremental() %}
+    -- Every copy of each message that has a copy received since the last run (minus the
+    -- lookback): deduplication then compares the same copies a full refresh would.
+    where message_id in (
+        select new_copies.message_id from {{ ref('base_segment__screens') }} as new_copies
+        where new_copies.received_at >= {{ product_analytics.incremental_cutoff() }}
+    )
+    {%- endif %}
+),
+
 deduplicated as (
-    {{ product_analytics.deduplicated_calls(ref('base_segment__screens')) }}
+    {{ product_analytics.deduplicated_calls('base_calls') }}
 ),
 
 screens as (

@@ -2,12 +2,34 @@
     One row per Track message: deduplicated over all source schemas, with event time and
     reporting day. Tracks whose trimmed `event_text` is empty are rejected here (and counted
     in dq_segment__message_counts): nothing downstream sees them, identity links included.
+    Incremental (a table that grows with event volume): each run re-deduplicates only the
+    messages that received a copy since the last run.
 #}
+
+{{ config(
+    materialized="incremental",
+    unique_key="message_id",
+    incremental_strategy="delete+insert",
+    on_schema_change="append_new_columns",
+    full_refresh=product_analytics.allow_full_refresh(),
+) }}
 
 with
 
+base_calls as (
+    select * from {{ ref('base_segment__tracks') }}
+    {%- if is_incremental() %}
+    -- Every copy of each message that has a copy received since the last run (minus the
+    -- lookback): deduplication then compares the same copies a full refresh would.
+    where message_id in (
+        select new_copies.message_id from {{ ref('base_segment__tracks') }} as new_copies
+        where new_copies.received_at >= {{ product_analytics.incremental_cutoff() }}
+    )
+    {%- endif %}
+),
+
 deduplicated as (
-    {{ product_analytics.deduplicated_calls(ref('base_segment__tracks')) }}
+    {{ product_analytics.deduplicated_calls('base_calls') }}
 ),
 
 tracks as (
