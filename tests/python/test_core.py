@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from harness import DEMO_VARS, Warehouse
+from harness import DEMO_VARS, ROOT, Warehouse
 from reference_core import build_core, normalise
 
 SCHEMAS = DEMO_VARS["segment_schemas"]
@@ -48,3 +48,14 @@ def test_core_marts_equal_reference(built_warehouse: Warehouse) -> None:
     assert any(e["user_id"] is None for e in events), "no never-linked anonymous events"
     assert any(not e["is_activity"] and e["user_id"] for e in events), "no non-activity events"
     assert any(u["account_count"] > 1 for u in expected.dim_users.values()), "no user in several accounts"
+
+
+def test_identity_analysis_answers_from_the_marts(built_warehouse: Warehouse) -> None:
+    """analyses/identity_stitching_summary.sql compiles and agrees with the reference."""
+    built_warehouse.dbt("compile", "--select", "identity_stitching_summary", vars=DEMO_VARS)
+    compiled = next((ROOT / "target" / "compiled").rglob("identity_stitching_summary.sql")).read_text()
+    answer = {row["identity_source"]: row["events"] for row in built_warehouse.rows(compiled)}
+    expected = build_core(built_warehouse, SCHEMAS).fct_events.values()
+    assert answer["anonymous, never linked"] == sum(1 for e in expected if e["user_id"] is None)
+    assert sum(answer.values()) == len(expected)
+    assert answer["anonymous, stitched to a user"] > 0
