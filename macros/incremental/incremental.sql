@@ -22,3 +22,8 @@
         from {{ relation }}
     )
 {%- endmacro %}
+
+{#- A timestamp before any event: "from the beginning" in affected-since comparisons. -#}
+{% macro all_time() -%}
+    cast('1900-01-01' as {{ dbt.type_timestamp() }})
+{%- endmacro %}

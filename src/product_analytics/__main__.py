@@ -105,7 +105,9 @@ def bench(args: argparse.Namespace) -> int:
     """Run the benchmark and print (and save) its report."""
     from product_analytics.bench import print_report, run_benchmark
 
-    result = run_benchmark(args.events, args.days, args.seed, Path(args.workdir), args.reuse_raw, args.memory_limit)
+    result = run_benchmark(
+        args.events, args.days, args.seed, Path(args.workdir), args.reuse_raw, args.memory_limit, args.threads
+    )
     print_report(result)
     out = Path(args.workdir) / f"bench_{args.events}_{int(time.time())}.json"
     out.write_text(json.dumps(result, indent=2, default=str))
@@ -138,6 +140,7 @@ def main(argv: list[str] | None = None) -> int:
     ben.add_argument("--workdir", default="bench_results", help="where the warehouses and reports go")
     ben.add_argument("--reuse-raw", action="store_true", help="reuse a generated raw warehouse of the same settings")
     ben.add_argument("--memory-limit", default="3GB", help="DuckDB memory_limit during the builds")
+    ben.add_argument("--threads", type=int, default=None, help="dbt threads (default: the profile's)")
 
     args = parser.parse_args(argv)
     try:

@@ -95,7 +95,13 @@ def _generate(config: GeneratorConfig, path: Path) -> float:
 
 
 def run_benchmark(
-    events: int, days: int, seed: int, workdir: Path, reuse_raw: bool = False, memory_limit: str = "3GB"
+    events: int,
+    days: int,
+    seed: int,
+    workdir: Path,
+    reuse_raw: bool = False,
+    memory_limit: str = "3GB",
+    threads: int | None = None,
 ) -> dict[str, Any]:
     """Run the benchmark in ``workdir`` and return its measurements."""
     workdir.mkdir(parents=True, exist_ok=True)
@@ -129,6 +135,8 @@ def run_benchmark(
         "DBT_DUCKDB_MEMORY_LIMIT": memory_limit,
     }
     dbt_args = ["build", "--vars", json.dumps({"segment_schemas": list(DEMO_SCHEMAS)})]
+    if threads:
+        dbt_args += ["--threads", str(threads)]
     print("Full build...", file=sys.stderr)
     full = _run_dbt(dbt_args, env, workdir / "target_full")
 
@@ -153,6 +161,7 @@ def run_benchmark(
         "full_build_events_per_second": full_events / full.seconds,
         "incremental_to_full_ratio": incremental.seconds / full.seconds,
         "duckdb_memory_limit": memory_limit,
+        "dbt_threads": threads,
     }
 
 

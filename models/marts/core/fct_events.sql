@@ -11,8 +11,9 @@
 
     Incremental: besides the calls received since the last run (minus the lookback), every
     event whose resolution can have changed is recomputed: events of users touched by new
-    alias or group calls (and all members of accounts with new group calls), of anonymous
-    ids with new links, of accounts with new group calls, and of deleted users. Late
+    alias calls, of anonymous ids with new links, of deleted users, of accounts whose
+    opt-out trait was sent again (and of all their members), and the events of users with new
+    group calls from the time of those calls on. Late
     identifies, aliases, group calls, opt-outs and deletions so take effect without a full
     refresh. Changing the tracking plan's `counts_as_activity`, the reporting time zone, or
     removing a user from the deletion list needs a full refresh (allow_full_refresh).
@@ -106,9 +107,24 @@ tracking_plan as (
 
 {% if is_incremental() %}
 
--- Users whose events can resolve or attribute differently after this run's new calls.
-affected_users as (
-    select coalesce(aliases.user_id, alias_ids.sent_user_id) as user_id
+new_group_calls as (
+    select * from group_calls
+    where received_at >= {{ product_analytics.incremental_cutoff() }}
+),
+
+-- Accounts whose opt-out status can have changed: all events attributed to them may leave or return.
+opt_out_changed_accounts as (
+    select distinct account_id from new_group_calls
+    where opts_out is not null
+),
+
+-- Users whose events can resolve or attribute differently, and from when: a new group call
+-- changes the attribution of its user's events at or after it (all events when it is the
+-- user's earliest call); aliases, opt-outs and deletions can change all events.
+affected_user_candidates as (
+    select
+        coalesce(aliases.user_id, alias_ids.sent_user_id) as user_id,
+        {{ product_analytics.all_time() }} as affected_since
     from (
         select previous_id as sent_user_id from {{ ref('stg_segment__aliases') }}
         where received_at >= {{ product_analytics.incremental_cutoff() }}
@@ -119,49 +135,112 @@ affected_users as (
     left join aliases
         on alias_ids.sent_user_id = aliases.alias_id
 
-    union
+    union all
 
-    -- Members of accounts with new group calls: an opt-out changes all their events.
-    select members.user_id
+    select
+        members.user_id,
+        {{ product_analytics.all_time() }} as affected_since
     from group_calls as members
-    where members.account_id in (
-        select new_calls.account_id from group_calls as new_calls
-        where new_calls.received_at >= {{ product_analytics.incremental_cutoff() }}
-    )
+    where members.account_id in (select opt_out_changed_accounts.account_id from opt_out_changed_accounts)
 
-    union
+    union all
 
-    select deleted.user_id from {{ ref('int_identity__deleted_users') }} as deleted
+    select
+        deleted.user_id,
+        {{ product_analytics.all_time() }} as affected_since
+    from {{ ref('int_identity__deleted_users') }} as deleted
+
+    union all
+
+    select
+        new_calls.user_id,
+        case
+            when min(new_calls.event_at) <= min(all_calls.event_at) then {{ product_analytics.all_time() }}
+            else min(new_calls.event_at)
+        end as affected_since
+    from new_group_calls as new_calls
+    inner join group_calls as all_calls
+        on new_calls.user_id = all_calls.user_id
+    group by new_calls.user_id
+),
+
+affected_users as (
+    select
+        user_id,
+        min(affected_since) as affected_since
+    from affected_user_candidates
+    group by user_id
 ),
 
 affected_sent_user_ids as (
-    select affected_users.user_id as sent_user_id from affected_users
-    union
-    select aliases.alias_id as sent_user_id
-    from aliases
-    where aliases.user_id in (select affected_users.user_id from affected_users)
+    select
+        sent_ids.sent_user_id,
+        min(sent_ids.affected_since) as affected_since
+    from (
+        select
+            affected_users.user_id as sent_user_id,
+            affected_users.affected_since
+        from affected_users
+        union all
+        select
+            aliases.alias_id as sent_user_id,
+            affected_users.affected_since
+        from aliases
+        inner join affected_users
+            on aliases.user_id = affected_users.user_id
+    ) as sent_ids
+    group by sent_ids.sent_user_id
 ),
 
 affected_anonymous_ids as (
-    select anonymous_users.anonymous_id
-    from anonymous_users
-    where anonymous_users.user_id in (select affected_users.user_id from affected_users)
-    union
-    select links.anonymous_id
-    from {{ ref('int_identity__anonymous_links') }} as links
-    where links.latest_link_received_at >= {{ product_analytics.incremental_cutoff() }}
+    select
+        anonymous_ids.anonymous_id,
+        min(anonymous_ids.affected_since) as affected_since
+    from (
+        select
+            anonymous_users.anonymous_id,
+            affected_users.affected_since
+        from anonymous_users
+        inner join affected_users
+            on anonymous_users.user_id = affected_users.user_id
+        union all
+        select
+            links.anonymous_id,
+            {{ product_analytics.all_time() }} as affected_since
+        from {{ ref('int_identity__anonymous_links') }} as links
+        where links.latest_link_received_at >= {{ product_analytics.incremental_cutoff() }}
+    ) as anonymous_ids
+    group by anonymous_ids.anonymous_id
 ),
 
 events_to_process as (
     select * from staged_events
-    where
-        received_at >= {{ product_analytics.incremental_cutoff() }}
-        or sent_user_id in (select affected_sent_user_ids.sent_user_id from affected_sent_user_ids)
-        or anonymous_id in (select affected_anonymous_ids.anonymous_id from affected_anonymous_ids)
-        or context_group_id in (
-            select new_calls.account_id from group_calls as new_calls
-            where new_calls.received_at >= {{ product_analytics.incremental_cutoff() }}
-        )
+    where received_at >= {{ product_analytics.incremental_cutoff() }}
+
+    union
+
+    select staged_events.*
+    from staged_events
+    inner join affected_sent_user_ids
+        on
+            staged_events.sent_user_id = affected_sent_user_ids.sent_user_id
+            and staged_events.event_at >= affected_sent_user_ids.affected_since
+
+    union
+
+    -- Anonymous events resolve through their anonymous id; events with a user id do not.
+    select staged_events.*
+    from staged_events
+    inner join affected_anonymous_ids
+        on
+            staged_events.sent_user_id is null
+            and staged_events.anonymous_id = affected_anonymous_ids.anonymous_id
+            and staged_events.event_at >= affected_anonymous_ids.affected_since
+
+    union
+
+    select * from staged_events
+    where context_group_id in (select opt_out_changed_accounts.account_id from opt_out_changed_accounts)
 ),
 
 {% else %}
