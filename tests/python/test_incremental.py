@@ -125,7 +125,9 @@ def inject_changes_to_the_past(warehouse: Warehouse) -> tuple[datetime, str]:
         _insert(
             con,
             "segment_web.groups",
-            {**_call("late-group", a_day_ago, late), "user_id": regrouped, "group_id": other_account},
+            # Backfilled ten days back, beyond the lookback: only reprocessing the user's events
+            # from the call's time on moves them to the other account.
+            {**_call("late-group", split - timedelta(days=10), late), "user_id": regrouped, "group_id": other_account},
         )
         _insert(
             con,
