@@ -107,3 +107,18 @@
         where ranked_copies.copy_number = 1
     ) as first_copies
 {%- endmacro %}
+
+{#-
+    The base rows an incremental staging model deduplicates: in a full build all of them; in
+    an incremental run every copy of each message that has a copy received since the last run
+    (minus the lookback), so deduplication compares the same copies a full refresh would.
+-#}
+{% macro calls_to_stage(base_relation) -%}
+    select * from {{ base_relation }}
+    {%- if is_incremental() %}
+    where message_id in (
+        select new_copies.message_id from {{ base_relation }} as new_copies
+        where new_copies.received_at >= {{ product_analytics.incremental_cutoff() }}
+    )
+    {%- endif %}
+{%- endmacro %}

@@ -38,11 +38,16 @@
 with
 
 staged_events as (
+    {%- for call_type, event_type in [("tracks", "track"), ("pages", "page"), ("screens", "screen")] %}
     select
         message_id as event_id,
-        cast('track' as {{ dbt.type_string() }}) as event_type,
+        cast('{{ event_type }}' as {{ dbt.type_string() }}) as event_type,
         event_name,
+        {%- if call_type == "tracks" %}
         cast(null as {{ dbt.type_string() }}) as page_name,
+        {%- else %}
+        page_name,
+        {%- endif %}
         user_id as sent_user_id,
         anonymous_id,
         context_group_id,
@@ -51,41 +56,12 @@ staged_events as (
         received_at,
         is_event_at_adjusted,
         source_schema
-    from {{ ref('stg_segment__tracks') }}
+    from {{ ref('stg_segment__' ~ call_type) }}
+    {%- if not loop.last %}
 
     union all
-
-    select
-        message_id as event_id,
-        cast('page' as {{ dbt.type_string() }}) as event_type,
-        event_name,
-        page_name,
-        user_id as sent_user_id,
-        anonymous_id,
-        context_group_id,
-        event_at,
-        event_date,
-        received_at,
-        is_event_at_adjusted,
-        source_schema
-    from {{ ref('stg_segment__pages') }}
-
-    union all
-
-    select
-        message_id as event_id,
-        cast('screen' as {{ dbt.type_string() }}) as event_type,
-        event_name,
-        page_name,
-        user_id as sent_user_id,
-        anonymous_id,
-        context_group_id,
-        event_at,
-        event_date,
-        received_at,
-        is_event_at_adjusted,
-        source_schema
-    from {{ ref('stg_segment__screens') }}
+    {% endif %}
+    {%- endfor %}
 ),
 
 aliases as (

@@ -16,15 +16,7 @@
 with
 
 base_calls as (
-    select * from {{ ref('base_segment__pages') }}
-    {%- if is_incremental() %}
-    -- Every copy of each message that has a copy received since the last run (minus the
-    -- lookback): deduplication then compares the same copies a full refresh would.
-    where message_id in (
-        select new_copies.message_id from {{ ref('base_segment__pages') }} as new_copies
-        where new_copies.received_at >= {{ product_analytics.incremental_cutoff() }}
-    )
-    {%- endif %}
+    {{ product_analytics.calls_to_stage(ref('base_segment__pages')) }}
 ),
 
 deduplicated as (
