@@ -24,3 +24,15 @@
         rows between unbounded preceding and unbounded following
     )
 {%- endmacro %}
+
+{#-
+    The user a call belongs to (SPEC section 3): its own user id through aliases, else the
+    user its anonymous id was first linked to. Needs `aliases` (int_identity__aliases_resolved)
+    and `anonymous_users` (int_identity__anonymous_users) joined on the call.
+-#}
+{% macro resolved_user_id(call, user_column="user_id", aliases="aliases", anonymous_users="anonymous_users") -%}
+    case
+        when {{ call }}.{{ user_column }} is not null then coalesce({{ aliases }}.user_id, {{ call }}.{{ user_column }})
+        else {{ anonymous_users }}.user_id
+    end
+{%- endmacro %}

@@ -30,10 +30,7 @@ resolved_calls as (
     select
         group_calls.message_id,
         group_calls.group_id as account_id,
-        case
-            when group_calls.user_id is not null then coalesce(aliases.user_id, group_calls.user_id)
-            else anonymous_users.user_id
-        end as user_id,
+        {{ product_analytics.resolved_user_id("group_calls") }} as user_id,
         group_calls.event_at,
         group_calls.received_at,
         {%- for trait in traits %}

@@ -10,10 +10,7 @@
 with
 
 group_calls as (
-    select * from {{ ref('int_accounts__group_calls') }}
-    where
-        not is_from_deleted_user
-        and account_id not in (select opted_out.account_id from {{ ref('int_accounts__opted_out') }} as opted_out)
+    select * from {{ ref('int_accounts__live_group_calls') }}
 ),
 
 events as (

@@ -46,10 +46,7 @@ identifies as (
         {%- for trait in traits %}
         {{ product_analytics.trait_value("identifies", "stg", trait.name, trait.sql_type) }} as {{ adapter.quote(trait.name) }},
         {%- endfor %}
-        case
-            when stg.user_id is not null then coalesce(aliases.user_id, stg.user_id)
-            else anonymous_users.user_id
-        end as user_id
+        {{ product_analytics.resolved_user_id("stg") }} as user_id
     from {{ ref('stg_segment__identifies') }} as stg
     left join {{ ref('int_identity__aliases_resolved') }} as aliases
         on stg.user_id = aliases.alias_id
@@ -67,13 +64,9 @@ latest_traits as (
     where user_id is not null
 ),
 
--- Group calls into accounts that exist (not opted out); deleted users have no events here.
 memberships as (
-    select group_calls.*
-    from {{ ref('int_accounts__group_calls') }} as group_calls
-    where
-        group_calls.user_id is not null
-        and group_calls.account_id not in (select opted_out.account_id from {{ ref('int_accounts__opted_out') }} as opted_out)
+    select * from {{ ref('int_accounts__live_group_calls') }}
+    where user_id is not null
 ),
 
 user_accounts as (

@@ -7,11 +7,8 @@
 with
 
 group_calls as (
-    select * from {{ ref('int_accounts__group_calls') }}
-    where
-        user_id is not null
-        and not is_from_deleted_user
-        and account_id not in (select opted_out.account_id from {{ ref('int_accounts__opted_out') }} as opted_out)
+    select * from {{ ref('int_accounts__live_group_calls') }}
+    where user_id is not null
 ),
 
 final as (

@@ -230,11 +230,7 @@ events_to_process as (
 resolved_events as (
     select
         events_to_process.*,
-        case
-            when events_to_process.sent_user_id is not null
-                then coalesce(aliases.user_id, events_to_process.sent_user_id)
-            else anonymous_users.user_id
-        end as user_id
+        {{ product_analytics.resolved_user_id("events_to_process", user_column="sent_user_id") }} as user_id
     from events_to_process
     left join aliases
         on events_to_process.sent_user_id = aliases.alias_id
