@@ -124,3 +124,42 @@
     {%- endfor -%}
     {{ return(traits) }}
 {%- endmacro %}
+
+{#- A list of event names, case and inner spaces kept (names match `event_name` exactly). -#}
+{% macro config_event_names(variable) -%}
+    {%- set value = var(variable) -%}
+    {%- if value is string -%}
+        {%- set value = value.split(",") | map("trim") | reject("equalto", "") | list -%}
+    {%- endif -%}
+    {%- if value is not iterable or value is mapping -%}
+        {{ product_analytics.config_error(variable, "a list of event names", value) }}
+    {%- endif -%}
+    {%- for item in value -%}
+        {%- if item is not string or item | trim == "" or "'" in item -%}
+            {{ product_analytics.config_error(variable, "a list of non-empty event names without quotes", value) }}
+        {%- endif -%}
+    {%- endfor -%}
+    {{ return(value | map("trim") | list) }}
+{%- endmacro %}
+
+{#-
+    Overrides of the tracking plan's `counts_as_activity`: {"activity": [...], "not_activity": [...]}
+    from the variables `activity_events` and `non_activity_events`, which must not share a name.
+-#}
+{% macro activity_overrides() -%}
+    {%- set include = product_analytics.config_event_names("activity_events") -%}
+    {%- set exclude = product_analytics.config_event_names("non_activity_events") -%}
+    {%- for name in include if name in exclude -%}
+        {{ product_analytics.config_error("activity_events", "a list sharing no event with non_activity_events ('" ~ name ~ "' is in both)", include) }}
+    {%- endfor -%}
+    {{ return({"activity": include, "not_activity": exclude}) }}
+{%- endmacro %}
+
+{#- A whole number >= minimum (a window length, a threshold). -#}
+{% macro config_integer_at_least(variable, minimum) -%}
+    {%- set value = var(variable) -%}
+    {%- if value is not number or value is boolean or value != value | int or value < minimum -%}
+        {{ product_analytics.config_error(variable, "a whole number >= " ~ minimum, value) }}
+    {%- endif -%}
+    {{ return(value | int) }}
+{%- endmacro %}

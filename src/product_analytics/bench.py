@@ -36,6 +36,7 @@ class DbtRun:
     seconds: float
     peak_rss_mib: float
     slowest_models: list[tuple[str, float]]
+    model_seconds: dict[str, float]
 
 
 def _run_dbt(args: list[str], env: dict[str, str], target_path: Path) -> DbtRun:
@@ -73,7 +74,40 @@ def _run_dbt(args: list[str], env: dict[str, str], target_path: Path) -> DbtRun:
         ),
         key=lambda item: -item[1],
     )
-    return DbtRun(seconds=seconds, peak_rss_mib=peak / 2**20, slowest_models=timings[:8])
+    return DbtRun(seconds=seconds, peak_rss_mib=peak / 2**20, slowest_models=timings[:8], model_seconds=dict(timings))
+
+
+#: The models of the engagement and retention marts (issue 4), timed as a group.
+ENGAGEMENT_MODELS = (
+    "int_engagement__",
+    "metrics_active_",
+    "metrics_retention_",
+    "metrics_lifecycle_",
+    "metrics_stickiness_",
+)
+
+#: The floor the engagement marts are compared with: one query that only counts the
+#: distinct (user, activity day) pairs over the same events.
+FLOOR_QUERY = (
+    "select count(*) from (select distinct user_id, event_date from marts.fct_events where is_activity) as pairs"
+)
+
+
+def _group_seconds(run: DbtRun, prefixes: tuple[str, ...]) -> float:
+    return sum(seconds for name, seconds in run.model_seconds.items() if name.startswith(prefixes))
+
+
+def _time_query(path: Path, sql: str, memory_limit: str, repeat: int = 3) -> float:
+    """The fastest of `repeat` runs of a query (the first one also warms the cache)."""
+    con = DuckDBConnection(path)
+    con.execute(f"set memory_limit = '{memory_limit}'")
+    best = float("inf")
+    for _ in range(repeat):
+        started = time.perf_counter()
+        con.query(sql)
+        best = min(best, time.perf_counter() - started)
+    con.close()
+    return best
 
 
 def _generate(config: GeneratorConfig, path: Path) -> float:
@@ -140,6 +174,8 @@ def run_benchmark(
     print("Full build...", file=sys.stderr)
     full = _run_dbt(dbt_args, env, workdir / "target_full")
 
+    floor_seconds = _time_query(warehouse, FLOOR_QUERY, memory_limit)
+
     con = DuckDBConnection(warehouse)
     for table in TABLES.values():
         holdout = f"holdout.{table.schema}__{table.name}"
@@ -160,6 +196,13 @@ def run_benchmark(
         "incremental_build": asdict(incremental),
         "full_build_events_per_second": full_events / full.seconds,
         "incremental_to_full_ratio": incremental.seconds / full.seconds,
+        "engagement_marts": {
+            "full_build_seconds": _group_seconds(full, ENGAGEMENT_MODELS),
+            "incremental_build_seconds": _group_seconds(incremental, ENGAGEMENT_MODELS),
+            "floor_query": FLOOR_QUERY,
+            "floor_seconds": floor_seconds,
+            "full_build_to_floor_ratio": _group_seconds(full, ENGAGEMENT_MODELS) / floor_seconds,
+        },
         "duckdb_memory_limit": memory_limit,
         "dbt_threads": threads,
     }
@@ -176,6 +219,13 @@ def print_report(result: dict[str, Any]) -> None:
     )
     print(f"incremental build: {incremental['seconds']:8.1f} s  peak {incremental['peak_rss_mib']:,.0f} MiB")
     print(f"incremental / full: {result['incremental_to_full_ratio']:.1%}")
+    engagement = result["engagement_marts"]
+    print(
+        f"engagement marts:  {engagement['full_build_seconds']:8.1f} s of the full build, "
+        f"{engagement['incremental_build_seconds']:.1f} s of the incremental build; "
+        f"floor query {engagement['floor_seconds']:.2f} s; "
+        f"full / floor = {engagement['full_build_to_floor_ratio']:.1f}x"
+    )
     for label, run in (("full", full), ("incremental", incremental)):
         slowest = ", ".join(f"{name} {seconds:.1f}s" for name, seconds in run["slowest_models"][:5])
         print(f"slowest models ({label}): {slowest}")

@@ -201,5 +201,7 @@ def test_incremental_runs_equal_a_full_refresh(engine: str, tmp_path: Path) -> N
     assert not differing, f"incremental differs from full refresh (rows expected, actual): {differing}"
     # Batch 2 really changed the past: the facts of batch-1 events moved.
     assert before["marts.fct_events"] != actual["marts.fct_events"]
+    assert before["intermediate.int_engagement__activity_days"] != actual["intermediate.int_engagement__activity_days"]
+    assert "marts.metrics_retention_cohorts" in actual
     users = {row[0] for row in actual["marts.dim_users"]}
     assert deleted_user not in users

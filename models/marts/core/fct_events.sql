@@ -19,6 +19,8 @@
     removing a user from the deletion list needs a full refresh (allow_full_refresh).
 #}
 
+{%- set overrides = product_analytics.activity_overrides() %}
+
 -- Read only by incremental runs: depends_on: {{ ref('stg_segment__aliases') }} {{ ref('int_identity__anonymous_links') }} {{ ref('int_identity__deleted_users') }} {{ ref('int_accounts__opted_out') }}
 
 {{ config(
@@ -27,41 +29,13 @@
     incremental_strategy="delete+insert",
     on_schema_change="fail",
     full_refresh=product_analytics.allow_full_refresh(),
-    post_hook="
-        delete from {{ this }}
-        where
-            user_id in (select deleted.user_id from {{ ref('int_identity__deleted_users') }} as deleted)
-            or account_id in (select opted_out.account_id from {{ ref('int_accounts__opted_out') }} as opted_out)
-    ",
+    post_hook="{{ product_analytics.delete_removed_users_and_accounts(this) }}",
 ) }}
 
 with
 
 staged_events as (
-    {%- for call_type, event_type in [("tracks", "track"), ("pages", "page"), ("screens", "screen")] %}
-    select
-        message_id as event_id,
-        cast('{{ event_type }}' as {{ dbt.type_string() }}) as event_type,
-        event_name,
-        {%- if call_type == "tracks" %}
-        cast(null as {{ dbt.type_string() }}) as page_name,
-        {%- else %}
-        page_name,
-        {%- endif %}
-        user_id as sent_user_id,
-        anonymous_id,
-        context_group_id,
-        event_at,
-        event_date,
-        received_at,
-        is_event_at_adjusted,
-        source_schema
-    from {{ ref('stg_segment__' ~ call_type) }}
-    {%- if not loop.last %}
-
-    union all
-    {% endif %}
-    {%- endfor %}
+    {{ product_analytics.staged_events() }}
 ),
 
 aliases as (
@@ -83,141 +57,7 @@ tracking_plan as (
 
 {% if is_incremental() %}
 
-new_group_calls as (
-    select * from group_calls
-    where received_at >= {{ product_analytics.incremental_cutoff() }}
-),
-
--- Accounts whose opt-out status can have changed: all events attributed to them may leave or return.
-opt_out_changed_accounts as (
-    select distinct account_id from new_group_calls
-    where opts_out is not null
-),
-
--- Users whose events can resolve or attribute differently, and from when: a new group call
--- changes the attribution of its user's events at or after it (all events when it is the
--- user's earliest call); aliases, opt-outs and deletions can change all events.
-affected_user_candidates as (
-    select
-        coalesce(aliases.user_id, alias_ids.sent_user_id) as user_id,
-        {{ product_analytics.all_time() }} as affected_since
-    from (
-        select previous_id as sent_user_id from {{ ref('stg_segment__aliases') }}
-        where received_at >= {{ product_analytics.incremental_cutoff() }}
-        union all
-        select user_id as sent_user_id from {{ ref('stg_segment__aliases') }}
-        where received_at >= {{ product_analytics.incremental_cutoff() }}
-    ) as alias_ids
-    left join aliases
-        on alias_ids.sent_user_id = aliases.alias_id
-
-    union all
-
-    select
-        members.user_id,
-        {{ product_analytics.all_time() }} as affected_since
-    from group_calls as members
-    where members.account_id in (select opt_out_changed_accounts.account_id from opt_out_changed_accounts)
-
-    union all
-
-    select
-        deleted.user_id,
-        {{ product_analytics.all_time() }} as affected_since
-    from {{ ref('int_identity__deleted_users') }} as deleted
-
-    union all
-
-    select
-        new_calls.user_id,
-        case
-            when min(new_calls.event_at) <= min(all_calls.event_at) then {{ product_analytics.all_time() }}
-            else min(new_calls.event_at)
-        end as affected_since
-    from new_group_calls as new_calls
-    inner join group_calls as all_calls
-        on new_calls.user_id = all_calls.user_id
-    group by new_calls.user_id
-),
-
-affected_users as (
-    select
-        user_id,
-        min(affected_since) as affected_since
-    from affected_user_candidates
-    group by user_id
-),
-
-affected_sent_user_ids as (
-    select
-        sent_ids.sent_user_id,
-        min(sent_ids.affected_since) as affected_since
-    from (
-        select
-            affected_users.user_id as sent_user_id,
-            affected_users.affected_since
-        from affected_users
-        union all
-        select
-            aliases.alias_id as sent_user_id,
-            affected_users.affected_since
-        from aliases
-        inner join affected_users
-            on aliases.user_id = affected_users.user_id
-    ) as sent_ids
-    group by sent_ids.sent_user_id
-),
-
-affected_anonymous_ids as (
-    select
-        anonymous_ids.anonymous_id,
-        min(anonymous_ids.affected_since) as affected_since
-    from (
-        select
-            anonymous_users.anonymous_id,
-            affected_users.affected_since
-        from anonymous_users
-        inner join affected_users
-            on anonymous_users.user_id = affected_users.user_id
-        union all
-        select
-            links.anonymous_id,
-            {{ product_analytics.all_time() }} as affected_since
-        from {{ ref('int_identity__anonymous_links') }} as links
-        where links.latest_link_received_at >= {{ product_analytics.incremental_cutoff() }}
-    ) as anonymous_ids
-    group by anonymous_ids.anonymous_id
-),
-
-events_to_process as (
-    select * from staged_events
-    where received_at >= {{ product_analytics.incremental_cutoff() }}
-
-    union
-
-    select staged_events.*
-    from staged_events
-    inner join affected_sent_user_ids
-        on
-            staged_events.sent_user_id = affected_sent_user_ids.sent_user_id
-            and staged_events.event_at >= affected_sent_user_ids.affected_since
-
-    union
-
-    -- Anonymous events resolve through their anonymous id; events with a user id do not.
-    select staged_events.*
-    from staged_events
-    inner join affected_anonymous_ids
-        on
-            staged_events.sent_user_id is null
-            and staged_events.anonymous_id = affected_anonymous_ids.anonymous_id
-            and staged_events.event_at >= affected_anonymous_ids.affected_since
-
-    union
-
-    select * from staged_events
-    where context_group_id in (select opt_out_changed_accounts.account_id from opt_out_changed_accounts)
-),
+{{ product_analytics.events_to_reprocess(product_analytics.incremental_cutoff()) }},
 
 {% else %}
 
@@ -328,10 +168,17 @@ final as (
             latest_group_accounts.account_id,
             first_group_accounts.account_id
         ) as account_id,
-        (
-            resolved_events.user_id is not null
-            and (resolved_events.event_type != 'track' or coalesce(tracking_plan.counts_as_activity, true))
-        ) as is_activity,
+        case
+            when resolved_events.user_id is null then false
+            {%- if overrides["not_activity"] %}
+            when resolved_events.event_name in ('{{ overrides["not_activity"] | join("', '") }}') then false
+            {%- endif %}
+            {%- if overrides["activity"] %}
+            when resolved_events.event_name in ('{{ overrides["activity"] | join("', '") }}') then true
+            {%- endif %}
+            when resolved_events.event_type = 'track' then coalesce(tracking_plan.counts_as_activity, true)
+            else true
+        end as is_activity,
         resolved_events.is_event_at_adjusted,
         resolved_events.source_schema
     from resolved_events

@@ -1,0 +1,191 @@
+{#
+    What an incremental run of the event models must recompute (SPEC section 8): the calls
+    received since the last run and every earlier event whose resolution can have changed.
+    Shared by fct_events and int_engagement__activity_days so both recompute the same set.
+#}
+
+{#- The deduplicated track, page and screen calls as one relation, with the user id as sent. -#}
+{% macro staged_events() -%}
+    {%- for call_type, event_type in [("tracks", "track"), ("pages", "page"), ("screens", "screen")] %}
+    select
+        message_id as event_id,
+        cast('{{ event_type }}' as {{ dbt.type_string() }}) as event_type,
+        event_name,
+        {%- if call_type == "tracks" %}
+        cast(null as {{ dbt.type_string() }}) as page_name,
+        {%- else %}
+        page_name,
+        {%- endif %}
+        user_id as sent_user_id,
+        anonymous_id,
+        context_group_id,
+        event_at,
+        event_date,
+        received_at,
+        is_event_at_adjusted,
+        source_schema
+    from {{ ref('stg_segment__' ~ call_type) }}
+    {%- if not loop.last %}
+
+    union all
+    {% endif %}
+    {%- endfor %}
+{%- endmacro %}
+
+{#-
+    CTEs ending in `events_to_process`: the rows of `staged_events` received at or after
+    `cutoff` (a SQL expression), plus every event whose user, account or existence can have
+    changed since: events of users touched by new alias calls, of anonymous ids with new
+    links, of deleted users, of accounts whose opt-out trait was sent again (and of all their
+    members), and the events of users with new group calls from the time of those calls on.
+    The caller defines the CTEs `staged_events`, `aliases`, `anonymous_users` and
+    `group_calls` (group calls with a resolved user) first.
+-#}
+{% macro events_to_reprocess(cutoff) -%}
+new_group_calls as (
+    select * from group_calls
+    where received_at >= {{ cutoff }}
+),
+
+-- Accounts whose opt-out status can have changed: all events attributed to them may leave or return.
+opt_out_changed_accounts as (
+    select distinct account_id from new_group_calls
+    where opts_out is not null
+),
+
+-- Users whose events can resolve or attribute differently, and from when: a new group call
+-- changes the attribution of its user's events at or after it (all events when it is the
+-- user's earliest call); aliases, opt-outs and deletions can change all events.
+affected_user_candidates as (
+    select
+        coalesce(aliases.user_id, alias_ids.sent_user_id) as user_id,
+        {{ product_analytics.all_time() }} as affected_since
+    from (
+        select previous_id as sent_user_id from {{ ref('stg_segment__aliases') }}
+        where received_at >= {{ cutoff }}
+        union all
+        select user_id as sent_user_id from {{ ref('stg_segment__aliases') }}
+        where received_at >= {{ cutoff }}
+    ) as alias_ids
+    left join aliases
+        on alias_ids.sent_user_id = aliases.alias_id
+
+    union all
+
+    select
+        members.user_id,
+        {{ product_analytics.all_time() }} as affected_since
+    from group_calls as members
+    where members.account_id in (select opt_out_changed_accounts.account_id from opt_out_changed_accounts)
+
+    union all
+
+    select
+        deleted.user_id,
+        {{ product_analytics.all_time() }} as affected_since
+    from {{ ref('int_identity__deleted_users') }} as deleted
+
+    union all
+
+    select
+        new_calls.user_id,
+        case
+            when min(new_calls.event_at) <= min(all_calls.event_at) then {{ product_analytics.all_time() }}
+            else min(new_calls.event_at)
+        end as affected_since
+    from new_group_calls as new_calls
+    inner join group_calls as all_calls
+        on new_calls.user_id = all_calls.user_id
+    group by new_calls.user_id
+),
+
+affected_users as (
+    select
+        user_id,
+        min(affected_since) as affected_since
+    from affected_user_candidates
+    group by user_id
+),
+
+affected_sent_user_ids as (
+    select
+        sent_ids.sent_user_id,
+        min(sent_ids.affected_since) as affected_since
+    from (
+        select
+            affected_users.user_id as sent_user_id,
+            affected_users.affected_since
+        from affected_users
+        union all
+        select
+            aliases.alias_id as sent_user_id,
+            affected_users.affected_since
+        from aliases
+        inner join affected_users
+            on aliases.user_id = affected_users.user_id
+    ) as sent_ids
+    group by sent_ids.sent_user_id
+),
+
+affected_anonymous_ids as (
+    select
+        anonymous_ids.anonymous_id,
+        min(anonymous_ids.affected_since) as affected_since
+    from (
+        select
+            anonymous_users.anonymous_id,
+            affected_users.affected_since
+        from anonymous_users
+        inner join affected_users
+            on anonymous_users.user_id = affected_users.user_id
+        union all
+        select
+            links.anonymous_id,
+            {{ product_analytics.all_time() }} as affected_since
+        from {{ ref('int_identity__anonymous_links') }} as links
+        where links.latest_link_received_at >= {{ cutoff }}
+    ) as anonymous_ids
+    group by anonymous_ids.anonymous_id
+),
+
+events_to_process as (
+    select * from staged_events
+    where received_at >= {{ cutoff }}
+
+    union
+
+    select staged_events.*
+    from staged_events
+    inner join affected_sent_user_ids
+        on
+            staged_events.sent_user_id = affected_sent_user_ids.sent_user_id
+            and staged_events.event_at >= affected_sent_user_ids.affected_since
+
+    union
+
+    -- Anonymous events resolve through their anonymous id; events with a user id do not.
+    select staged_events.*
+    from staged_events
+    inner join affected_anonymous_ids
+        on
+            staged_events.sent_user_id is null
+            and staged_events.anonymous_id = affected_anonymous_ids.anonymous_id
+            and staged_events.event_at >= affected_anonymous_ids.affected_since
+
+    union
+
+    select * from staged_events
+    where context_group_id in (select opt_out_changed_accounts.account_id from opt_out_changed_accounts)
+)
+{%- endmacro %}
+
+{#-
+    Post-hook of the incremental event models: rows of users on the deletion list and of
+    opted-out accounts leave the table (SPEC section 4), also when no new row touched them.
+-#}
+{% macro delete_removed_users_and_accounts(relation) -%}
+    delete from {{ relation }}
+    where
+        user_id in (select deleted.user_id from {{ ref('int_identity__deleted_users') }} as deleted)
+        or account_id in (select opted_out.account_id from {{ ref('int_accounts__opted_out') }} as opted_out)
+{%- endmacro %}

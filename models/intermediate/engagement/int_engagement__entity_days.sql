@@ -1,0 +1,34 @@
+{#
+    One row per entity and reporting day on which it was active: users with an activity
+    event, accounts with an activity event attributed to them (SPEC section 5). Built once
+    from int_engagement__activity_days; every user and account engagement mart reads it.
+#}
+
+with
+
+activity_days as (
+    select * from {{ ref('int_engagement__activity_days') }}
+),
+
+final as (
+    select
+        cast('user' as {{ dbt.type_string() }}) as entity_type,
+        user_id as entity_id,
+        date_day,
+        sum(activity_events) as activity_events
+    from activity_days
+    group by user_id, date_day
+
+    union all
+
+    select
+        cast('account' as {{ dbt.type_string() }}) as entity_type,
+        account_id as entity_id,
+        date_day,
+        sum(activity_events) as activity_events
+    from activity_days
+    where account_id is not null
+    group by account_id, date_day
+)
+
+select * from final
