@@ -244,3 +244,26 @@
 {% macro pii_hash(expression) -%}
     {{ dbt.hash("'" ~ product_analytics.pii_hash_salt() ~ "' || cast(" ~ expression ~ " as " ~ dbt.type_string() ~ ")") }}
 {%- endmacro %}
+
+{#-
+    Segment's per-event tables of a track event (`Signed Up` -> `signed_up`) in the source
+    schemas that have one with `column`: a list of relations, empty when none (or while
+    dbt parses). Read only for event properties, joined on `id`, never counted as events.
+-#}
+{% macro per_event_tables(event_name, column) -%}
+    {%- set tables = [] -%}
+    {%- if not execute -%}
+        {{ return(tables) }}
+    {%- endif -%}
+    {%- set slug = modules.re.sub("[^a-z0-9]+", "_", event_name | lower) | trim("_") -%}
+    {%- for schema in product_analytics.segment_schemas() -%}
+        {%- set relation = adapter.get_relation(database=product_analytics.segment_database(), schema=schema, identifier=slug) -%}
+        {%- if relation is not none -%}
+            {%- set names = adapter.get_columns_in_relation(relation) | map(attribute="name") | map("lower") | list -%}
+            {%- if column in names and "id" in names -%}
+                {%- do tables.append(relation) -%}
+            {%- endif -%}
+        {%- endif -%}
+    {%- endfor -%}
+    {{ return(tables) }}
+{%- endmacro %}

@@ -93,6 +93,60 @@ FLOOR_QUERY = (
 )
 
 
+#: The funnels timed by the benchmark (issue 5): SPEC's default and a 10-step one.
+DEFAULT_FUNNEL = ["Signed Up", "Sent Project Data", "Started Subscription"]
+TEN_STEP_FUNNEL = [
+    "Signed Up",
+    "Created Organization",
+    "Created Project",
+    "Sent Project Data",
+    "Opened Report",
+    "Created Dashboard",
+    "Invited User",
+    "Shared Dashboard",
+    "Enabled Integration",
+    "Started Subscription",
+]
+
+
+def _funnel_floor_query(steps: list[str]) -> str:
+    """The floor of a funnel: the first occurrence of each step event per user, nothing more."""
+    names = ", ".join(f"'{step}'" for step in steps)
+    return (
+        "select count(*) from (select user_id, event_name, min(event_at) from marts.fct_events "
+        f"where event_type = 'track' and user_id is not null and event_name in ({names}) "
+        "group by user_id, event_name) as firsts"
+    )
+
+
+def _time_funnels(warehouse: Path, env: dict[str, str], workdir: Path, memory_limit: str) -> dict[str, Any]:
+    """Build time of fct_funnel_conversions for each benchmark funnel, and its floor query."""
+    report: dict[str, Any] = {}
+    con = DuckDBConnection(warehouse)
+    report["max_events_per_account"] = con.query(
+        "select max(events) from (select account_id, count(*) as events from marts.fct_events "
+        "where account_id is not null group by account_id) as accounts"
+    )[0][0]
+    con.close()
+    for label, steps in (("default_funnel", DEFAULT_FUNNEL), ("ten_step_funnel", TEN_STEP_FUNNEL)):
+        funnels = [{"name": label, "steps": steps, "window_days": 30, "entity_types": ["user", "account"]}]
+        variables = {"segment_schemas": list(DEMO_SCHEMAS), "funnels": funnels}
+        run = _run_dbt(
+            ["run", "--select", "fct_funnel_conversions", "--vars", json.dumps(variables)],
+            env,
+            workdir / f"target_{label}",
+        )
+        seconds = run.model_seconds["fct_funnel_conversions"]
+        floor = _time_query(warehouse, _funnel_floor_query(steps), memory_limit)
+        report[label] = {
+            "steps": len(steps),
+            "seconds": seconds,
+            "floor_seconds": floor,
+            "ratio_to_floor": seconds / floor,
+        }
+    return report
+
+
 def _group_seconds(run: DbtRun, prefixes: tuple[str, ...]) -> float:
     return sum(seconds for name, seconds in run.model_seconds.items() if name.startswith(prefixes))
 
@@ -175,6 +229,8 @@ def run_benchmark(
     full = _run_dbt(dbt_args, env, workdir / "target_full")
 
     floor_seconds = _time_query(warehouse, FLOOR_QUERY, memory_limit)
+    print("Funnels...", file=sys.stderr)
+    funnels = _time_funnels(warehouse, env, workdir, memory_limit)
 
     con = DuckDBConnection(warehouse)
     for table in TABLES.values():
@@ -203,6 +259,7 @@ def run_benchmark(
             "floor_seconds": floor_seconds,
             "full_build_to_floor_ratio": _group_seconds(full, ENGAGEMENT_MODELS) / floor_seconds,
         },
+        "funnels": funnels,
         "duckdb_memory_limit": memory_limit,
         "dbt_threads": threads,
     }
@@ -226,6 +283,14 @@ def print_report(result: dict[str, Any]) -> None:
         f"floor query {engagement['floor_seconds']:.2f} s; "
         f"full / floor = {engagement['full_build_to_floor_ratio']:.1f}x"
     )
+    funnels = result["funnels"]
+    for label in ("default_funnel", "ten_step_funnel"):
+        funnel = funnels[label]
+        print(
+            f"{label} ({funnel['steps']} steps): fct_funnel_conversions {funnel['seconds']:.2f} s, "
+            f"floor query {funnel['floor_seconds']:.2f} s, ratio {funnel['ratio_to_floor']:.1f}x "
+            f"(largest account: {funnels['max_events_per_account']:,} events)"
+        )
     for label, run in (("full", full), ("incremental", incremental)):
         slowest = ", ".join(f"{name} {seconds:.1f}s" for name, seconds in run["slowest_models"][:5])
         print(f"slowest models ({label}): {slowest}")

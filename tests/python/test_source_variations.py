@@ -88,6 +88,26 @@ def test_a_missing_required_column_fails_naming_table_and_column(sql: str, messa
         ({"reporting_timezone": "Mars/Olympus Mons"}, "variable 'reporting_timezone' must be an IANA time zone"),
         ({"future_event_tolerance_minutes": "soon"}, "variable 'future_event_tolerance_minutes'"),
         ({"pii_dropped_columns": ["id"]}, "variable 'pii_dropped_columns' must be a list without required"),
+        (
+            {"funnels": [{"name": "short", "steps": ["Signed Up"], "window_days": 30, "entity_types": ["user"]}]},
+            "funnel 'short': steps as a list of 2 to 20 event names",
+        ),
+        (
+            {"funnels": [{"name": "teams", "steps": ["A", "B"], "window_days": 30, "entity_types": ["team"]}]},
+            "funnel 'teams': entity_types among user, account",
+        ),
+        (
+            {"funnels": [{"name": "instant", "steps": ["A", "B"], "window_days": 0, "entity_types": ["user"]}]},
+            "funnel 'instant': window_days, a number of days > 0",
+        ),
+        (
+            {"funnels": [{"name": "twice", "steps": ["A", "B"], "window_days": 1}] * 2},
+            "funnel 'twice': defined twice",
+        ),
+        (
+            {"activity_events": ["Sent Project Data"], "non_activity_events": ["Sent Project Data"]},
+            "('Sent Project Data' is in both)",
+        ),
     ],
 )
 def test_a_bad_variable_fails_naming_it(variables: dict[str, object], message: str, tmp_path: Path) -> None:

@@ -1,0 +1,285 @@
+{#
+    Funnels (SPEC section 7): configuration, validation and the step-matching SQL.
+#}
+
+{#-
+    The `funnels` variable, validated: a list of {name, steps, window_days, entity_types}.
+    Fails naming the funnel and the problem; warns for a step the tracking plan does not
+    list (a step absent from the data yields zeros, not an error).
+-#}
+{% macro config_funnels() -%}
+    {%- set value = var("funnels") -%}
+    {%- if value is string or value is mapping or value is not iterable -%}
+        {{ product_analytics.config_error("funnels", "a list of funnels ({name, steps, window_days, entity_types})", value) }}
+    {%- endif -%}
+    {%- set funnels = [] -%}
+    {%- set names = [] -%}
+    {%- for funnel in value -%}
+        {%- if funnel is not mapping -%}
+            {{ product_analytics.config_error("funnels", "a list of mappings with name, steps, window_days, entity_types", funnel) }}
+        {%- endif -%}
+        {%- set name = funnel.get("name") -%}
+        {%- if name is not string or not modules.re.fullmatch("[A-Za-z0-9_ \-]+", name) -%}
+            {{ product_analytics.config_error("funnels", "funnels whose name is letters, digits, spaces, - or _", name) }}
+        {%- endif -%}
+        {%- set where = "funnel '" ~ name ~ "': " -%}
+        {%- if name in names -%}
+            {{ product_analytics.config_error("funnels", "funnels with distinct names (" ~ where ~ "defined twice)", name) }}
+        {%- endif -%}
+        {%- do names.append(name) -%}
+        {%- set steps = funnel.get("steps") -%}
+        {%- if steps is string or steps is mapping or steps is not iterable or steps | length < 2 or steps | length > 20 -%}
+            {{ product_analytics.config_error("funnels", where ~ "steps as a list of 2 to 20 event names", steps) }}
+        {%- endif -%}
+        {%- for step in steps -%}
+            {%- if step is not string or step | trim == "" or "'" in step -%}
+                {{ product_analytics.config_error("funnels", where ~ "steps that are non-empty event names without quotes", step) }}
+            {%- endif -%}
+        {%- endfor -%}
+        {%- set window_days = funnel.get("window_days") -%}
+        {%- if window_days is not number or window_days is boolean or window_days <= 0 -%}
+            {{ product_analytics.config_error("funnels", where ~ "window_days, a number of days > 0", window_days) }}
+        {%- endif -%}
+        {%- set entity_types = funnel.get("entity_types", ["user", "account"]) -%}
+        {%- if entity_types is string or entity_types is not iterable or entity_types | length == 0 -%}
+            {{ product_analytics.config_error("funnels", where ~ "entity_types, a non-empty list of user and/or account", entity_types) }}
+        {%- endif -%}
+        {%- for entity_type in entity_types if entity_type not in ["user", "account"] -%}
+            {{ product_analytics.config_error("funnels", where ~ "entity_types among user, account", entity_type) }}
+        {%- endfor -%}
+        {%- do funnels.append({
+            "name": name,
+            "steps": steps | map("trim") | list,
+            "window_days": window_days,
+            "entity_types": entity_types | unique | list,
+        }) -%}
+    {%- endfor -%}
+    {%- set plan = ref("tracking_plan") -%}
+    {#- Checked once the seed is loaded; unit tests render it as a CTE fixture (nothing to query). -#}
+    {%- if execute and "__dbt__cte__" not in plan | string
+        and adapter.get_relation(database=plan.database, schema=plan.schema, identifier=plan.identifier) is not none -%}
+        {%- set planned = run_query("select event_name from " ~ plan).columns[0].values() | list -%}
+        {%- for funnel in funnels -%}
+            {%- for step in funnel["steps"] if step not in planned -%}
+                {%- do exceptions.warn(
+                    "product_analytics: funnel '" ~ funnel["name"] ~ "': step '" ~ step
+                    ~ "' is not in the tracking plan (seeds/tracking_plan.csv); it counts zero entities unless the event occurs"
+                ) -%}
+            {%- endfor -%}
+        {%- endfor -%}
+    {%- endif -%}
+    {{ return(funnels) }}
+{%- endmacro %}
+
+{#- The most steps of any configured funnel: fct_funnel_conversions has step_1_at .. step_<n>_at. -#}
+{% macro funnel_max_steps(funnels) -%}
+    {%- set lengths = funnels | map(attribute="steps") | map("length") | list -%}
+    {{ return(lengths | max if lengths else 2) }}
+{%- endmacro %}
+
+{#-
+    The next step of a funnel: for each entity of `previous` (entity_id, step_1_at, step_at),
+    the first occurrence in `occurrences` (entity_id, event_at) at or after step_at (strictly
+    after when `strictly_after`), within `window_days` of step_1_at (inclusive). Entities
+    without one are left out. One row per entity, linear in the occurrences.
+-#}
+{% macro funnel_next_step(previous, occurrences, strictly_after, window_days) -%}
+    {%- if var("funnel_strategy") == "portable" -%}
+        {{ product_analytics.default__funnel_next_step(previous, occurrences, strictly_after, window_days) }}
+    {%- else -%}
+        {{ adapter.dispatch("funnel_next_step", "product_analytics")(previous, occurrences, strictly_after, window_days) }}
+    {%- endif -%}
+{%- endmacro %}
+
+{% macro funnel_window_end(step_1_at, window_days) -%}
+    {{ dbt.dateadd("second", (window_days * 86400) | int, step_1_at) }}
+{%- endmacro %}
+
+{% macro default__funnel_next_step(previous, occurrences, strictly_after, window_days) -%}
+    select
+        {{ previous }}.entity_id,
+        {{ previous }}.step_1_at,
+        min({{ occurrences }}.event_at) as step_at
+    from {{ previous }}
+    inner join {{ occurrences }}
+        on
+            {{ previous }}.entity_id = {{ occurrences }}.entity_id
+            and {{ occurrences }}.event_at {{ ">" if strictly_after else ">=" }} {{ previous }}.step_at
+            and {{ occurrences }}.event_at <= {{ product_analytics.funnel_window_end(previous ~ ".step_1_at", window_days) }}
+    group by {{ previous }}.entity_id, {{ previous }}.step_1_at
+{%- endmacro %}
+
+{#- DuckDB: an ASOF join finds the first occurrence at or after the previous step directly. -#}
+{% macro duckdb__funnel_next_step(previous, occurrences, strictly_after, window_days) -%}
+    select
+        {{ previous }}.entity_id,
+        {{ previous }}.step_1_at,
+        {{ occurrences }}.event_at as step_at
+    from {{ previous }}
+    asof inner join {{ occurrences }}
+        on
+            {{ previous }}.entity_id = {{ occurrences }}.entity_id
+            and {{ occurrences }}.event_at {{ ">" if strictly_after else ">=" }} {{ previous }}.step_at
+    where {{ occurrences }}.event_at <= {{ product_analytics.funnel_window_end(previous ~ ".step_1_at", window_days) }}
+{%- endmacro %}
+
+{#- Fractional seconds from one timestamp to another. -#}
+{% macro seconds_between(start_expression, end_expression) -%}
+    {{ adapter.dispatch("seconds_between", "product_analytics")(start_expression, end_expression) }}
+{%- endmacro %}
+
+{% macro default__seconds_between(start_expression, end_expression) -%}
+    cast(extract(epoch from ({{ end_expression }} - {{ start_expression }})) as double precision)
+{%- endmacro %}
+
+{% macro duckdb__seconds_between(start_expression, end_expression) -%}
+    ((epoch_us({{ end_expression }}) - epoch_us({{ start_expression }})) / 1000000.0)
+{%- endmacro %}
+
+{#- The interpolated median (average of the two middle values) of an expression, as an aggregate. -#}
+{% macro median(expression) -%}
+    {{ adapter.dispatch("median", "product_analytics")(expression) }}
+{%- endmacro %}
+
+{% macro default__median(expression) -%}
+    percentile_cont(0.5) within group (order by {{ expression }})
+{%- endmacro %}
+
+{#-
+    The step metrics of metrics_funnel_steps (by_week false) and metrics_funnel_steps_weekly
+    (by_week true, per reporting week of step_1_at): one row per configured step, with
+    `entities` reaching it, conversion from the previous step and from step 1, and the
+    interpolated median of the seconds from the previous step.
+-#}
+{% macro funnel_step_metrics(by_week) -%}
+    {%- set funnels = product_analytics.config_funnels() -%}
+    {%- set max_steps = product_analytics.funnel_max_steps(funnels) -%}
+    {%- set groups = ["funnel_name", "entity_type"] + (["cohort_week"] if by_week else []) %}
+
+with
+
+conversions as (
+    select
+        {%- if by_week %}
+        {{ product_analytics.week_start_date(product_analytics.reporting_date("step_1_at")) }} as cohort_week,
+        {%- endif %}
+        {%- for step_number in range(1, max_steps + 1) %}
+        step_{{ step_number }}_at,
+        {%- endfor %}
+        funnel_name,
+        entity_type
+    from {{ ref('fct_funnel_conversions') }}
+),
+
+configured_steps as (
+    {%- for funnel in funnels %}
+    {%- set funnel_last = loop.last %}
+    {%- for entity_type in funnel["entity_types"] %}
+    {%- set entity_last = loop.last %}
+    {%- for step in funnel["steps"] %}
+    select
+        cast('{{ funnel["name"] }}' as {{ dbt.type_string() }}) as funnel_name,
+        cast('{{ entity_type }}' as {{ dbt.type_string() }}) as entity_type,
+        {{ loop.index }} as step_number,
+        cast('{{ step }}' as {{ dbt.type_string() }}) as step_name
+    {%- if not (funnel_last and entity_last and loop.last) %}
+    union all
+    {%- endif %}
+    {%- endfor %}
+    {%- endfor %}
+    {%- endfor %}
+    {%- if not funnels %}
+    select
+        cast(null as {{ dbt.type_string() }}) as funnel_name,
+        cast(null as {{ dbt.type_string() }}) as entity_type,
+        0 as step_number,
+        cast(null as {{ dbt.type_string() }}) as step_name
+    where 1 = 0
+    {%- endif %}
+),
+
+grid as (
+    {%- if by_week %}
+    select
+        configured_steps.*,
+        cohort_weeks.cohort_week
+    from configured_steps
+    inner join (select distinct funnel_name, entity_type, cohort_week from conversions) as cohort_weeks
+        on
+            configured_steps.funnel_name = cohort_weeks.funnel_name
+            and configured_steps.entity_type = cohort_weeks.entity_type
+    {%- else %}
+    select * from configured_steps
+    {%- endif %}
+),
+
+reached_steps as (
+    {%- for step_number in range(1, max_steps + 1) %}
+    select
+        {%- for column in groups %}
+        {{ column }},
+        {%- endfor %}
+        {{ step_number }} as step_number,
+        {%- if step_number == 1 %}
+        cast(null as double precision) as seconds_from_previous
+        {%- else %}
+        {{ product_analytics.seconds_between("step_" ~ (step_number - 1) ~ "_at", "step_" ~ step_number ~ "_at") }} as seconds_from_previous
+        {%- endif %}
+    from conversions
+    where step_{{ step_number }}_at is not null
+    {%- if not loop.last %}
+    union all
+    {%- endif %}
+    {%- endfor %}
+),
+
+step_counts as (
+    select
+        {%- for column in groups %}
+        {{ column }},
+        {%- endfor %}
+        step_number,
+        count(*) as entities,
+        {{ product_analytics.median("seconds_from_previous") }} as median_seconds_from_previous
+    from reached_steps
+    group by {{ groups | join(", ") }}, step_number
+),
+
+counted as (
+    select
+        {%- for column in groups %}
+        grid.{{ column }},
+        {%- endfor %}
+        grid.step_number,
+        grid.step_name,
+        coalesce(step_counts.entities, 0) as entities,
+        step_counts.median_seconds_from_previous
+    from grid
+    left join step_counts
+        on
+            {%- for column in groups %}
+            grid.{{ column }} = step_counts.{{ column }} and
+            {%- endfor %}
+            grid.step_number = step_counts.step_number
+),
+
+final as (
+    select
+        {%- for column in groups %}
+        {{ column }},
+        {%- endfor %}
+        step_number,
+        step_name,
+        cast(entities as {{ dbt.type_bigint() }}) as entities,
+        cast(entities as double precision) / nullif(
+            lag(entities) over (partition by {{ groups | join(", ") }} order by step_number), 0
+        ) as conversion_from_previous,
+        cast(entities as double precision) / nullif(
+            first_value(entities) over (partition by {{ groups | join(", ") }} order by step_number), 0
+        ) as conversion_from_start,
+        case when step_number > 1 then median_seconds_from_previous end as median_seconds_from_previous
+    from counted
+)
+
+select * from final
+{%- endmacro %}

@@ -1,0 +1,236 @@
+{#
+    One row per configured funnel, entity type and entity that reached step 1 (SPEC
+    section 7). Steps match the `event_name` of track events of resolved users in
+    fct_events, activity or not; for accounts, events attributed to the account count
+    whichever member did them.
+
+    - step_1_at: the entity's first occurrence of step 1.
+    - step_k_at: the first occurrence of step k at or after step_(k-1)_at (strictly after
+      when step k repeats the event of step k-1), no later than step_1_at + window_days.
+    - Columns step_1_at .. step_<n>_at, n the longest configured funnel; steps beyond a
+      funnel's length are null.
+
+    Each step is one join of the entities still in the funnel with that step's occurrences
+    (an ASOF join on DuckDB): linear in events, no self-join of all occurrences.
+#}
+
+-- depends_on: {{ ref('tracking_plan') }}
+
+{%- set funnels = product_analytics.config_funnels() %}
+{%- set max_steps = product_analytics.funnel_max_steps(funnels) %}
+{%- set step_names = [] %}
+{%- for funnel in funnels %}{% for step in funnel["steps"] %}{% if step not in step_names %}{% do step_names.append(step) %}{% endif %}{% endfor %}{% endfor %}
+{%- set breakdown_trait = var("funnel_breakdown_trait") %}
+{%- set account_traits = product_analytics.config_traits("account_traits") | map(attribute="name") | list %}
+{%- set signup_event = product_analytics.config_non_empty_string("signup_event") %}
+{%- set signup_tables = product_analytics.per_event_tables(signup_event, "type") %}
+
+with
+
+step_events as (
+    select
+        event_id,
+        event_name,
+        event_at,
+        user_id,
+        account_id
+    from {{ ref('fct_events') }}
+    where
+        event_type = 'track'
+        and user_id is not null
+        and event_name in ('{{ step_names | join("', '") if step_names else "" }}')
+),
+
+last_event as (
+    select max(event_at) as last_event_at from {{ ref('fct_events') }}
+),
+
+account_history as (
+    select * from {{ ref('dim_account_traits_history') }}
+),
+
+signup_properties as (
+    {%- if signup_tables %}
+    select
+        event_id,
+        min(signup_type) as signup_type
+    from (
+        {%- for table in signup_tables %}
+        select
+            nullif({{ product_analytics.trim_whitespace("cast(id as " ~ dbt.type_string() ~ ")") }}, '') as event_id,
+            cast({{ adapter.quote("type") }} as {{ dbt.type_string() }}) as signup_type
+        from {{ table }}
+        {%- if not loop.last %}
+        union all
+        {%- endif %}
+        {%- endfor %}
+    ) as signup_rows
+    group by event_id
+    {%- else %}
+    select
+        cast(null as {{ dbt.type_string() }}) as event_id,
+        cast(null as {{ dbt.type_string() }}) as signup_type
+    where 1 = 0
+    {%- endif %}
+),
+
+{%- for funnel in funnels %}
+{%- set funnel_index = loop.index %}
+{%- for entity_type in funnel["entity_types"] %}
+{%- set prefix = "funnel_" ~ funnel_index ~ "_" ~ entity_type %}
+{%- set entity_column = "user_id" if entity_type == "user" else "account_id" %}
+{%- for step in funnel["steps"] %}
+
+{{ prefix }}_occurrences_{{ loop.index }} as (
+    select
+        {{ entity_column }} as entity_id,
+        event_at,
+        event_id,
+        account_id
+    from step_events
+    where event_name = '{{ step }}' and {{ entity_column }} is not null
+),
+{%- endfor %}
+
+{{ prefix }}_step_1 as (
+    select
+        entity_id,
+        event_at as step_1_at,
+        event_at as step_at,
+        event_id as step_1_event_id,
+        account_id as step_1_account_id
+    from (
+        select
+            entity_id,
+            event_at,
+            event_id,
+            account_id,
+            row_number() over (partition by entity_id order by event_at, event_id) as occurrence_number
+        from {{ prefix }}_occurrences_1
+    ) as first_occurrences
+    where occurrence_number = 1
+),
+{%- for step in funnel["steps"][1:] %}
+{%- set step_number = loop.index + 1 %}
+
+{{ prefix }}_step_{{ step_number }} as (
+    {{ product_analytics.funnel_next_step(
+        prefix ~ "_step_" ~ (step_number - 1),
+        prefix ~ "_occurrences_" ~ step_number,
+        step == funnel["steps"][step_number - 2],
+        funnel["window_days"],
+    ) }}
+),
+{%- endfor %}
+
+{{ prefix }} as (
+    select
+        cast('{{ funnel["name"] }}' as {{ dbt.type_string() }}) as funnel_name,
+        cast('{{ entity_type }}' as {{ dbt.type_string() }}) as entity_type,
+        {{ prefix }}_step_1.entity_id,
+        {%- for step_number in range(1, max_steps + 1) %}
+        {%- if step_number <= funnel["steps"] | length %}
+        {{ prefix }}_step_{{ step_number }}.step_at as step_{{ step_number }}_at,
+        {%- else %}
+        cast(null as {{ dbt.type_timestamp() }}) as step_{{ step_number }}_at,
+        {%- endif %}
+        {%- endfor %}
+        {{ funnel["steps"] | length }} as funnel_steps,
+        {{ funnel["window_days"] }} as window_days,
+        {%- if entity_type == "user" %}
+        {{ prefix }}_step_1.step_1_account_id as step_1_account_id,
+        {%- else %}
+        {{ prefix }}_step_1.entity_id as step_1_account_id,
+        {%- endif %}
+        {{ prefix }}_step_1.step_1_event_id,
+        {{ "true" if funnel["steps"][0] == signup_event else "false" }} as starts_with_signup
+    from {{ prefix }}_step_1
+    {% for step_number in range(2, funnel["steps"] | length + 1) -%}
+    left join {{ prefix }}_step_{{ step_number }}
+        on {{ prefix }}_step_1.entity_id = {{ prefix }}_step_{{ step_number }}.entity_id
+    {% endfor -%}
+),
+{%- endfor %}
+{%- endfor %}
+
+conversions as (
+    {%- for funnel in funnels %}
+    {%- set funnel_index = loop.index %}
+    {%- set funnel_last = loop.last %}
+    {%- for entity_type in funnel["entity_types"] %}
+    select * from funnel_{{ funnel_index }}_{{ entity_type }}
+    {%- if not (funnel_last and loop.last) %}
+    union all
+    {%- endif %}
+    {%- endfor %}
+    {%- endfor %}
+    {%- if not funnels %}
+    select
+        cast(null as {{ dbt.type_string() }}) as funnel_name,
+        cast(null as {{ dbt.type_string() }}) as entity_type,
+        cast(null as {{ dbt.type_string() }}) as entity_id,
+        {%- for step_number in range(1, max_steps + 1) %}
+        cast(null as {{ dbt.type_timestamp() }}) as step_{{ step_number }}_at,
+        {%- endfor %}
+        0 as funnel_steps,
+        0 as window_days,
+        cast(null as {{ dbt.type_string() }}) as step_1_account_id,
+        cast(null as {{ dbt.type_string() }}) as step_1_event_id,
+        false as starts_with_signup
+    where 1 = 0
+    {%- endif %}
+),
+
+measured as (
+    select
+        conversions.*,
+        case
+            {%- for step_number in range(max_steps, 1, -1) %}
+            when conversions.step_{{ step_number }}_at is not null then {{ step_number }}
+            {%- endfor %}
+            else 1
+        end as furthest_step
+    from conversions
+),
+
+final as (
+    select
+        measured.funnel_name,
+        measured.entity_type,
+        measured.entity_id,
+        {%- for step_number in range(1, max_steps + 1) %}
+        measured.step_{{ step_number }}_at,
+        {%- endfor %}
+        measured.furthest_step,
+        measured.furthest_step = measured.funnel_steps as is_converted,
+        case
+            {%- for step_number in range(max_steps, 1, -1) %}
+            when measured.funnel_steps = {{ step_number }} and measured.furthest_step = {{ step_number }}
+                then {{ product_analytics.seconds_between("measured.step_1_at", "measured.step_" ~ step_number ~ "_at") }}
+            {%- endfor %}
+        end as seconds_to_convert,
+        (
+            measured.furthest_step < measured.funnel_steps
+            and {{ dbt.dateadd("second", "measured.window_days * 86400", "measured.step_1_at") }} > last_event.last_event_at
+        ) as is_window_open,
+        measured.funnel_steps,
+        measured.window_days,
+        measured.step_1_account_id as account_id_at_step_1,
+        {%- if breakdown_trait in account_traits %}
+        cast(account_history.{{ adapter.quote(breakdown_trait) }} as {{ dbt.type_string() }}) as plan_at_step_1,
+        {%- else %}
+        cast(null as {{ dbt.type_string() }}) as plan_at_step_1,
+        {%- endif %}
+        case when measured.starts_with_signup then signup_properties.signup_type end as signup_type
+    from measured
+    cross join last_event
+    left join account_history
+        on
+            measured.step_1_account_id = account_history.account_id
+            and measured.step_1_at >= account_history.valid_from
+            and (measured.step_1_at < account_history.valid_to or account_history.valid_to is null)
+    left join signup_properties
+        on measured.step_1_event_id = signup_properties.event_id
+)
+
+select * from final

@@ -1,0 +1,10 @@
+{#
+    Funnel step counts (SPEC section 7): per configured funnel, entity type and step, the
+    entities reaching the step (furthest_step >= k; every configured step has a row, zeros
+    included), conversion from the previous step and from step 1, and the interpolated
+    median of the seconds from the previous step.
+#}
+
+-- depends_on: {{ ref('tracking_plan') }}
+
+{{ product_analytics.funnel_step_metrics(by_week=false) }}

@@ -1,0 +1,8 @@
+{#
+    metrics_funnel_steps per reporting week of step_1_at (weeks start on `week_start`), for
+    the weeks in which at least one entity started the funnel.
+#}
+
+-- depends_on: {{ ref('tracking_plan') }}
+
+{{ product_analytics.funnel_step_metrics(by_week=true) }}
