@@ -33,13 +33,35 @@
 {%- endmacro %}
 
 {#-
+    The CTEs event resolution reads: `staged_events` (the calls as sent), `aliases`,
+    `anonymous_users` and `group_calls` (those with a resolved user).
+-#}
+{% macro event_resolution_inputs() -%}
+staged_events as (
+    {{ product_analytics.staged_events() }}
+),
+
+aliases as (
+    select * from {{ ref('int_identity__aliases_resolved') }}
+),
+
+anonymous_users as (
+    select * from {{ ref('int_identity__anonymous_users') }}
+),
+
+group_calls as (
+    select * from {{ ref('int_accounts__group_calls') }}
+    where user_id is not null
+)
+{%- endmacro %}
+
+{#-
     CTEs ending in `events_to_process`: the rows of `staged_events` received at or after
     `cutoff` (a SQL expression), plus every event whose user, account or existence can have
     changed since: events of users touched by new alias calls, of anonymous ids with new
     links, of deleted users, of accounts whose opt-out trait was sent again (and of all their
     members), and the events of users with new group calls from the time of those calls on.
-    The caller defines the CTEs `staged_events`, `aliases`, `anonymous_users` and
-    `group_calls` (group calls with a resolved user) first.
+    The caller defines the CTEs of event_resolution_inputs() first.
 -#}
 {% macro events_to_reprocess(cutoff) -%}
 new_group_calls as (

@@ -11,8 +11,8 @@
     ) }}
 {%- endmacro %}
 
-{#- A list of strings; a comma-separated string is accepted too ("a,b" on the command line). -#}
-{% macro config_string_list(variable) -%}
+{#- A list of strings, lower-cased unless keep_case; a comma-separated string is accepted too ("a,b" on the command line). -#}
+{% macro config_string_list(variable, keep_case=false) -%}
     {%- set value = var(variable) -%}
     {%- if value is string -%}
         {%- set value = value.split(",") | map("trim") | reject("equalto", "") | list -%}
@@ -25,7 +25,8 @@
             {{ product_analytics.config_error(variable, "a list of non-empty strings", value) }}
         {%- endif -%}
     {%- endfor -%}
-    {{ return(value | map("trim") | map("lower") | list) }}
+    {%- set value = value | map("trim") | list -%}
+    {{ return(value if keep_case else value | map("lower") | list) }}
 {%- endmacro %}
 
 {% macro segment_schemas() -%}
@@ -125,21 +126,13 @@
     {{ return(traits) }}
 {%- endmacro %}
 
-{#- A list of event names, case and inner spaces kept (names match `event_name` exactly). -#}
+{#- A list of event names: as config_string_list, case kept (names match `event_name` exactly). -#}
 {% macro config_event_names(variable) -%}
-    {%- set value = var(variable) -%}
-    {%- if value is string -%}
-        {%- set value = value.split(",") | map("trim") | reject("equalto", "") | list -%}
-    {%- endif -%}
-    {%- if value is not iterable or value is mapping -%}
-        {{ product_analytics.config_error(variable, "a list of event names", value) }}
-    {%- endif -%}
-    {%- for item in value -%}
-        {%- if item is not string or item | trim == "" or "'" in item -%}
-            {{ product_analytics.config_error(variable, "a list of non-empty event names without quotes", value) }}
-        {%- endif -%}
+    {%- set names = product_analytics.config_string_list(variable, keep_case=true) -%}
+    {%- for name in names if "'" in name -%}
+        {{ product_analytics.config_error(variable, "a list of event names without quotes", names) }}
     {%- endfor -%}
-    {{ return(value | map("trim") | list) }}
+    {{ return(names) }}
 {%- endmacro %}
 
 {#-
@@ -153,13 +146,4 @@
         {{ product_analytics.config_error("activity_events", "a list sharing no event with non_activity_events ('" ~ name ~ "' is in both)", include) }}
     {%- endfor -%}
     {{ return({"activity": include, "not_activity": exclude}) }}
-{%- endmacro %}
-
-{#- A whole number >= minimum (a window length, a threshold). -#}
-{% macro config_integer_at_least(variable, minimum) -%}
-    {%- set value = var(variable) -%}
-    {%- if value is not number or value is boolean or value != value | int or value < minimum -%}
-        {{ product_analytics.config_error(variable, "a whole number >= " ~ minimum, value) }}
-    {%- endif -%}
-    {{ return(value | int) }}
 {%- endmacro %}

@@ -24,22 +24,7 @@ with
 
 {% if is_incremental() %}
 
-staged_events as (
-    {{ product_analytics.staged_events() }}
-),
-
-aliases as (
-    select * from {{ ref('int_identity__aliases_resolved') }}
-),
-
-anonymous_users as (
-    select * from {{ ref('int_identity__anonymous_users') }}
-),
-
-group_calls as (
-    select * from {{ ref('int_accounts__group_calls') }}
-    where user_id is not null
-),
+{{ product_analytics.event_resolution_inputs() }},
 
 -- The newest event this table has seen marks the last run.
 {{ product_analytics.events_to_reprocess(product_analytics.incremental_cutoff(column="last_received_at")) }},

@@ -34,22 +34,7 @@
 
 with
 
-staged_events as (
-    {{ product_analytics.staged_events() }}
-),
-
-aliases as (
-    select * from {{ ref('int_identity__aliases_resolved') }}
-),
-
-anonymous_users as (
-    select * from {{ ref('int_identity__anonymous_users') }}
-),
-
-group_calls as (
-    select * from {{ ref('int_accounts__group_calls') }}
-    where user_id is not null
-),
+{{ product_analytics.event_resolution_inputs() }},
 
 tracking_plan as (
     select * from {{ ref('tracking_plan') }}
