@@ -59,6 +59,9 @@
 {%- endmacro %}
 
 {#- The running total of a daily change column over the reporting days (missing changes are 0). -#}
-{% macro running_total(change_column, day_column) -%}
-    sum(coalesce({{ change_column }}, 0)) over (order by {{ day_column }} rows between unbounded preceding and current row)
+{% macro running_total(change_column, day_column, partition_by=none) -%}
+    sum(coalesce({{ change_column }}, 0)) over (
+        {%- if partition_by %}partition by {{ partition_by }} {% endif -%}
+        order by {{ day_column }} rows between unbounded preceding and current row
+    )
 {%- endmacro %}

@@ -211,3 +211,22 @@ events_to_process as (
         user_id in (select deleted.user_id from {{ ref('int_identity__deleted_users') }} as deleted)
         or account_id in (select opted_out.account_id from {{ ref('int_accounts__opted_out') }} as opted_out)
 {%- endmacro %}
+
+{#-
+    Post-hook of metrics_account_health_daily: rows of accounts that no longer exist (opted
+    out, or only deleted users' calls) and days outside an account's span or the reporting
+    range leave the table.
+-#}
+{% macro delete_health_outside_account_lifespans(relation) -%}
+    delete from {{ relation }} as health
+    where
+        not exists (
+            select 1
+            from {{ ref('int_accounts__lifespans') }} as lifespans
+            where
+                lifespans.account_id = health.account_id
+                and lifespans.first_day <= health.date_day
+        )
+        or health.date_day > (select max(reporting_days.date_day) from {{ ref('int_engagement__reporting_days') }} as reporting_days)
+        or health.date_day < (select min(reporting_days.date_day) from {{ ref('int_engagement__reporting_days') }} as reporting_days)
+{%- endmacro %}

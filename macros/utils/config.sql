@@ -147,3 +147,61 @@
     {%- endfor -%}
     {{ return({"activity": include, "not_activity": exclude}) }}
 {%- endmacro %}
+
+{#- A number >= 0 (not a boolean). -#}
+{% macro config_non_negative_number(variable, value=none) -%}
+    {%- set value = var(variable) if value is none else value -%}
+    {%- if value is not number or value is boolean or value < 0 -%}
+        {{ product_analytics.config_error(variable, "a non-negative number", value) }}
+    {%- endif -%}
+    {{ return(value) }}
+{%- endmacro %}
+
+{#-
+    The account health settings (SPEC section 7), validated: weights of the four known
+    components, non-negative, summing to 1; windows and target positive whole numbers;
+    tier thresholds with 0 <= at_risk <= healthy <= 100.
+-#}
+{% macro config_health() -%}
+    {%- set components = ["breadth", "frequency", "adoption", "momentum"] -%}
+    {%- set weights = var("health_weights") -%}
+    {%- if weights is not mapping -%}
+        {{ product_analytics.config_error("health_weights", "a mapping of component (" ~ components | join(", ") ~ ") to weight", weights) }}
+    {%- endif -%}
+    {%- for name in weights if name not in components -%}
+        {{ product_analytics.config_error("health_weights", "weights of the components " ~ components | join(", ") ~ " only (unknown component '" ~ name ~ "')", weights) }}
+    {%- endfor -%}
+    {%- set checked = {} -%}
+    {%- for name in components -%}
+        {%- do checked.update({name: product_analytics.config_non_negative_number("health_weights." ~ name, weights.get(name, 0))}) -%}
+    {%- endfor -%}
+    {%- if (checked.values() | sum - 1) | abs > 0.000001 -%}
+        {{ product_analytics.config_error("health_weights", "weights summing to 1 (they sum to " ~ checked.values() | sum ~ ")", weights) }}
+    {%- endif -%}
+    {%- set thresholds = var("health_tier_thresholds") -%}
+    {%- if thresholds is not mapping or thresholds.keys() | sort | list != ["at_risk", "healthy"] -%}
+        {{ product_analytics.config_error("health_tier_thresholds", "a mapping {healthy: <score>, at_risk: <score>}", thresholds) }}
+    {%- endif -%}
+    {%- set healthy = product_analytics.config_non_negative_number("health_tier_thresholds.healthy", thresholds.healthy) -%}
+    {%- set at_risk = product_analytics.config_non_negative_number("health_tier_thresholds.at_risk", thresholds.at_risk) -%}
+    {%- if not (at_risk <= healthy <= 100) -%}
+        {{ product_analytics.config_error("health_tier_thresholds", "scores with 0 <= at_risk <= healthy <= 100", thresholds) }}
+    {%- endif -%}
+    {{ return({
+        "weights": checked,
+        "window_days": product_analytics.config_positive_integer("health_window_days"),
+        "frequency_target_days": product_analytics.config_positive_integer("health_frequency_target_days"),
+        "momentum_days": product_analytics.config_positive_integer("health_momentum_window_days"),
+        "healthy": healthy,
+        "at_risk": at_risk,
+    }) }}
+{%- endmacro %}
+
+{#- The account health tier of a score expression, per config_health() thresholds (strictly above). -#}
+{% macro health_tier(score_expression, health) -%}
+    case
+        when {{ score_expression }} > {{ health.healthy }} then 'Healthy'
+        when {{ score_expression }} > {{ health.at_risk }} then 'At Risk'
+        else 'Critical'
+    end
+{%- endmacro %}

@@ -1,53 +1,58 @@
 {#
     One row per account that exists and did not opt out (SPEC sections 4, 7). An account
-    exists once it has a group call from a user who is not deleted, or an attributed event.
-    Traits are each the latest non-null value over the group calls (deleted users' calls
-    left out); `created_at` is the `created_at` trait when sent, else the first group call.
+    exists once it has a group call from a user who is not deleted, or an attributed event
+    (int_accounts__lifespans). Traits are each the latest non-null value over the group
+    calls (deleted users' calls left out); `created_at` is the `created_at` trait when sent,
+    else the first group call. Health columns come from metrics_account_health_daily.
 #}
 
 {%- set traits = product_analytics.config_traits("account_traits") %}
+{%- set health_days_back = 30 %}
 
 with
+
+accounts as (
+    select * from {{ ref('int_accounts__lifespans') }}
+),
 
 group_calls as (
     select * from {{ ref('int_accounts__live_group_calls') }}
 ),
 
-events as (
-    select * from {{ ref('fct_events') }}
-    where account_id is not null
+reporting_range as (
+    select max(last_day_of_data) as last_day_of_data from {{ ref('int_engagement__reporting_days') }}
 ),
 
-last_data_day as (
-    select max(event_date) as last_event_date from {{ ref('fct_events') }}
-),
-
-account_events as (
+active_users as (
     select
-        events.account_id,
-        min(events.event_at) as first_event_at,
-        max(events.event_at) as last_event_at,
-        count(
-            distinct case
-                when
-                    events.is_activity
-                    and events.event_date > {{ dbt.dateadd("day", -30, "last_data_day.last_event_date") }}
-                    then events.user_id
-            end
-        ) as active_users_last_30d
-    from events
-    cross join last_data_day
-    group by events.account_id
+        activity_days.account_id,
+        count(distinct activity_days.user_id) as active_users_last_30d
+    from {{ ref('int_engagement__activity_days') }} as activity_days
+    cross join reporting_range
+    where
+        activity_days.account_id is not null
+        and activity_days.date_day > {{ product_analytics.add_days("reporting_range.last_day_of_data", -30) }}
+    group by activity_days.account_id
 ),
 
-account_group_calls as (
+-- The health of the last day of data, and of the day {{ health_days_back }} days before it.
+current_health as (
     select
-        account_id,
-        min(event_at) as first_group_call_at,
-        max(event_at) as last_group_call_at,
-        count(distinct user_id) as member_count
-    from group_calls
-    group by account_id
+        health.account_id,
+        health.health_score,
+        health.health_tier
+    from {{ ref('metrics_account_health_daily') }} as health
+    inner join reporting_range
+        on health.date_day = reporting_range.last_day_of_data
+),
+
+earlier_health as (
+    select
+        health.account_id,
+        health.health_tier
+    from {{ ref('metrics_account_health_daily') }} as health
+    inner join reporting_range
+        on health.date_day = {{ product_analytics.add_days("reporting_range.last_day_of_data", -health_days_back) }}
 ),
 
 latest_traits as (
@@ -60,41 +65,29 @@ latest_traits as (
     from group_calls
 ),
 
-accounts as (
-    select account_id from account_group_calls
-    union
-    select account_id from account_events
-),
-
 final as (
     select
         accounts.account_id,
         {%- for trait in traits %}
         latest_traits.{{ adapter.quote(trait.name) }},
         {%- endfor %}
-        coalesce(latest_traits.created_at_trait, account_group_calls.first_group_call_at) as created_at,
-        coalesce(
-            least(account_group_calls.first_group_call_at, account_events.first_event_at),
-            account_group_calls.first_group_call_at,
-            account_events.first_event_at
-        ) as first_seen_at,
-        coalesce(
-            greatest(account_group_calls.last_group_call_at, account_events.last_event_at),
-            account_group_calls.last_group_call_at,
-            account_events.last_event_at
-        ) as last_seen_at,
-        coalesce(account_group_calls.member_count, 0) as member_count,
-        coalesce(account_events.active_users_last_30d, 0) as active_users_last_30d,
-        -- Filled by the account health marts (metrics_account_health_daily).
-        cast(null as double precision) as health_score,
-        cast(null as {{ dbt.type_string() }}) as health_tier
+        coalesce(latest_traits.created_at_trait, accounts.first_group_call_at) as created_at,
+        accounts.first_seen_at,
+        accounts.last_seen_at,
+        accounts.member_count,
+        coalesce(active_users.active_users_last_30d, 0) as active_users_last_30d,
+        current_health.health_score,
+        current_health.health_tier,
+        earlier_health.health_tier as health_tier_30_days_ago
     from accounts
-    left join account_group_calls
-        on accounts.account_id = account_group_calls.account_id
-    left join account_events
-        on accounts.account_id = account_events.account_id
+    left join active_users
+        on accounts.account_id = active_users.account_id
     left join latest_traits
         on accounts.account_id = latest_traits.account_id
+    left join current_health
+        on accounts.account_id = current_health.account_id
+    left join earlier_health
+        on accounts.account_id = earlier_health.account_id
 )
 
 select * from final

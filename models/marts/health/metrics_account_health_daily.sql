@@ -1,0 +1,330 @@
+{#
+    Account health (SPEC section 7): one row per account per day, from the account's first
+    day (int_accounts__lifespans) to the last day of data, over the `health_window_days`
+    days ending that day:
+    - breadth: users with an activity event attributed to the account in the window /
+      members whose first group call into it is on or before the day, capped at 1; 0
+      without members.
+    - frequency: min(1, mean active days of those users (days with an activity event
+      attributed to the account) / health_frequency_target_days); 0 without active users.
+    - adoption: distinct `feature` events of the tracking plan attributed to the account in
+      the window / `feature` events in the plan; 0 when the plan has none.
+    - momentum: activity events in the last health_momentum_window_days days / in the
+      same number of days before those, capped at 1; 1 when only the recent days have any,
+      0 when neither has.
+    health_score = 100 x the weighted sum (health_weights), rounded to 4 decimal places;
+    health_tier compares it with health_tier_thresholds (strictly above).
+
+    Every windowed measure is a running sum of changes over the account's days: an active
+    user enters the window on their day and leaves `window` days later, and so on. Changes
+    before the first row computed are folded into it, so no dense history is needed.
+
+    Incremental: a run recomputes every day from the first one the new data can change
+    (the earliest day of an event fct_events recomputes, of a new group call, of a group call
+    of a user whose events are recomputed, or the day after the last day reported); rows of
+    accounts that no longer exist or days outside an account's span are removed by the
+    post-hook. Changing the tracking plan's feature events or any health variable needs a
+    full refresh (allow_full_refresh).
+#}
+
+{%- set health = product_analytics.config_health() %}
+{%- set window_days = health.window_days %}
+{%- set momentum_days = health.momentum_days %}
+{#- Input days a computed day can read: the health window and the two momentum windows. -#}
+{%- set lookback_days = [window_days, 2 * momentum_days] | max %}
+
+-- Read only by incremental runs: depends_on: {{ ref('stg_segment__tracks') }} {{ ref('stg_segment__pages') }} {{ ref('stg_segment__screens') }} {{ ref('stg_segment__aliases') }} {{ ref('int_identity__aliases_resolved') }} {{ ref('int_identity__anonymous_users') }} {{ ref('int_identity__anonymous_links') }} {{ ref('int_accounts__group_calls') }} {{ ref('int_identity__deleted_users') }} {{ ref('int_accounts__opted_out') }}
+
+{{ config(
+    materialized="incremental",
+    unique_key="date_day",
+    incremental_strategy="delete+insert",
+    on_schema_change="fail",
+    full_refresh=product_analytics.allow_full_refresh(),
+    post_hook="{{ product_analytics.delete_health_outside_account_lifespans(this) }}",
+) }}
+
+with
+
+{% if is_incremental() %}
+
+{{ product_analytics.event_resolution_inputs() }},
+
+-- Rows received since the start of the last reported day (less the lookback and a day for
+-- time zones) include everything the previous run had not seen: no event is dated after
+-- it was received (clock skew is clamped at staging).
+{{ product_analytics.events_to_reprocess(
+    "(select " ~ dbt.dateadd(
+        "hour",
+        -1 * (product_analytics.config_positive_integer("incremental_lookback_hours") + 48),
+        "cast(max(date_day) as " ~ dbt.type_timestamp() ~ ")",
+    ) ~ " from " ~ this ~ ")"
+) }},
+
+changed_days as (
+    select min(events_to_process.event_date) as changed_day from events_to_process
+    union all
+    select min({{ product_analytics.reporting_date("new_group_calls.event_at") }}) from new_group_calls
+    union all
+    -- Memberships of users whose identity changed, or who were deleted.
+    select min({{ product_analytics.reporting_date("group_calls.event_at") }})
+    from group_calls
+    inner join affected_users
+        on group_calls.user_id = affected_users.user_id
+    union all
+    select {{ product_analytics.add_days("max(health.date_day)", 1) }} from {{ this }} as health
+),
+
+recompute_range as (
+    select coalesce(min(changed_day), cast('1900-01-01' as date)) as recompute_from
+    from changed_days
+),
+
+{% else %}
+
+recompute_range as (
+    select cast('1900-01-01' as date) as recompute_from
+),
+
+{% endif %}
+
+bounds as (
+    select
+        recompute_range.recompute_from,
+        {{ product_analytics.add_days("recompute_range.recompute_from", -(lookback_days - 1)) }} as input_from
+    from recompute_range
+),
+
+reporting_days as (
+    select date_day from {{ ref('int_engagement__reporting_days') }}
+),
+
+-- The first day computed per account: its first day, within the reporting range and the
+-- days this run recomputes.
+accounts as (
+    select
+        lifespans.account_id,
+        greatest(lifespans.first_day, bounds.recompute_from, range_start.first_day) as first_computed_day
+    from {{ ref('int_accounts__lifespans') }} as lifespans
+    cross join bounds
+    cross join (select min(date_day) as first_day from reporting_days) as range_start
+),
+
+account_days as (
+    select
+        accounts.account_id,
+        reporting_days.date_day
+    from accounts
+    inner join reporting_days
+        on reporting_days.date_day >= accounts.first_computed_day
+),
+
+activity as (
+    select
+        activity_days.account_id,
+        activity_days.user_id,
+        activity_days.date_day,
+        activity_days.activity_events
+    from {{ ref('int_engagement__activity_days') }} as activity_days
+    cross join bounds
+    where
+        activity_days.account_id is not null
+        and activity_days.date_day >= bounds.input_from
+),
+
+daily_activity as (
+    select
+        account_id,
+        date_day,
+        count(*) as active_users,
+        sum(activity_events) as activity_events
+    from activity
+    group by account_id, date_day
+),
+
+plan_features as (
+    select distinct event_name
+    from {{ ref('tracking_plan') }}
+    where category = 'feature'
+),
+
+feature_days as (
+    select distinct
+        events.account_id,
+        events.event_name,
+        events.event_date as date_day
+    from {{ ref('fct_events') }} as events
+    cross join bounds
+    where
+        events.event_type = 'track'
+        and events.user_id is not null
+        and events.account_id is not null
+        and events.event_date >= bounds.input_from
+        and events.event_name in (select plan_features.event_name from plan_features)
+),
+
+memberships as (
+    select
+        account_id,
+        {{ product_analytics.reporting_date("first_grouped_at") }} as first_member_day
+    from {{ ref('fct_account_memberships') }}
+),
+
+-- Each measure as changes on days: a value enters on one day and leaves on another.
+changes as (
+    select
+        users.account_id,
+        users.change_day,
+        users.delta as active_users,
+        0 as active_user_days,
+        0 as features_used,
+        0 as recent_events,
+        0 as previous_events,
+        0 as members
+    from (
+        {{ product_analytics.window_membership_changes("activity", ["account_id", "user_id"], window_days, keep_columns=["account_id"]) }}
+    ) as users
+
+    union all
+
+    select
+        features.account_id,
+        features.change_day,
+        0 as active_users,
+        0 as active_user_days,
+        features.delta as features_used,
+        0 as recent_events,
+        0 as previous_events,
+        0 as members
+    from (
+        {{ product_analytics.window_membership_changes("feature_days", ["account_id", "event_name"], window_days, keep_columns=["account_id"]) }}
+    ) as features
+
+    union all
+
+    -- A day's active users and events enter the windows on that day and leave them after
+    -- the window length; the previous momentum window takes the events over from the recent one.
+    select
+        daily_activity.account_id,
+        {{ product_analytics.add_days("daily_activity.date_day", "offsets.days") }} as change_day,
+        0 as active_users,
+        daily_activity.active_users * offsets.user_day_sign as active_user_days,
+        0 as features_used,
+        daily_activity.activity_events * offsets.recent_sign as recent_events,
+        daily_activity.activity_events * offsets.previous_sign as previous_events,
+        0 as members
+    from daily_activity
+    cross join (
+        select 0 as days, 1 as user_day_sign, 1 as recent_sign, 0 as previous_sign
+        union all
+        select {{ window_days }} as days, -1 as user_day_sign, 0 as recent_sign, 0 as previous_sign
+        union all
+        select {{ momentum_days }} as days, 0 as user_day_sign, -1 as recent_sign, 1 as previous_sign
+        union all
+        select {{ 2 * momentum_days }} as days, 0 as user_day_sign, 0 as recent_sign, -1 as previous_sign
+    ) as offsets
+
+    union all
+
+    select
+        memberships.account_id,
+        memberships.first_member_day as change_day,
+        0 as active_users,
+        0 as active_user_days,
+        0 as features_used,
+        0 as recent_events,
+        0 as previous_events,
+        1 as members
+    from memberships
+),
+
+-- Changes before an account's first computed day are folded into that day.
+daily_changes as (
+    select
+        changes.account_id,
+        greatest(changes.change_day, accounts.first_computed_day) as change_day,
+        sum(changes.active_users) as active_users,
+        sum(changes.active_user_days) as active_user_days,
+        sum(changes.features_used) as features_used,
+        sum(changes.recent_events) as recent_events,
+        sum(changes.previous_events) as previous_events,
+        sum(changes.members) as members
+    from changes
+    inner join accounts
+        on changes.account_id = accounts.account_id
+    group by changes.account_id, greatest(changes.change_day, accounts.first_computed_day)
+),
+
+measures as (
+    select
+        account_days.account_id,
+        account_days.date_day,
+        {%- for measure in ["members", "active_users", "active_user_days", "features_used", "recent_events", "previous_events"] %}
+        {{ product_analytics.running_total("daily_changes." ~ measure, "account_days.date_day", "account_days.account_id") }} as {{ measure }}{{ "," if not loop.last }}
+        {%- endfor %}
+    from account_days
+    left join daily_changes
+        on
+            account_days.account_id = daily_changes.account_id
+            and account_days.date_day = daily_changes.change_day
+),
+
+components as (
+    select
+        measures.*,
+        case
+            when measures.members = 0 then 0
+            else least(1.0, cast(measures.active_users as double precision) / measures.members)
+        end as breadth,
+        case
+            when measures.active_users = 0 then 0
+            else least(
+                1.0,
+                cast(measures.active_user_days as double precision) / measures.active_users
+                / {{ health.frequency_target_days }}
+            )
+        end as frequency,
+        case
+            when plan_size.features = 0 then 0
+            else cast(measures.features_used as double precision) / plan_size.features
+        end as adoption,
+        case
+            when measures.previous_events = 0 then case when measures.recent_events > 0 then 1 else 0 end
+            else least(1.0, cast(measures.recent_events as double precision) / measures.previous_events)
+        end as momentum
+    from measures
+    cross join (select count(*) as features from plan_features) as plan_size
+),
+
+scores as (
+    select
+        components.*,
+        cast(round(cast(100 * (
+            {{ health.weights.breadth }} * components.breadth
+            + {{ health.weights.frequency }} * components.frequency
+            + {{ health.weights.adoption }} * components.adoption
+            + {{ health.weights.momentum }} * components.momentum
+        ) as numeric(38, 12)), 4) as double precision) as health_score
+    from components
+),
+
+final as (
+    select
+        account_id,
+        date_day,
+        cast(members as {{ dbt.type_bigint() }}) as member_count,
+        cast(active_users as {{ dbt.type_bigint() }}) as active_users,
+        cast(active_user_days as {{ dbt.type_bigint() }}) as active_user_days,
+        cast(features_used as {{ dbt.type_bigint() }}) as features_used,
+        cast(recent_events as {{ dbt.type_bigint() }}) as recent_activity_events,
+        cast(previous_events as {{ dbt.type_bigint() }}) as previous_activity_events,
+        cast(breadth as double precision) as breadth,
+        cast(frequency as double precision) as frequency,
+        cast(adoption as double precision) as adoption,
+        cast(momentum as double precision) as momentum,
+        health_score,
+        cast({{ product_analytics.health_tier("health_score", health) }} as {{ dbt.type_string() }}) as health_tier
+    from scores
+)
+
+select * from final
