@@ -427,6 +427,9 @@ class Generator:
         members = min(config.max_account_members, 1 + int(rng.paretovariate(1.3)) - 1 + rng.randint(0, 2))
         converts = rng.random() < 0.4
         churn_day = created_day + rng.randint(10, 120) if rng.random() < 0.3 else config.days
+        # Some paying customers fade: from this day their members come back far less often
+        # (the accounts a customer-success team must find; their health drops).
+        fades_from = created_day + 14 + rng.randint(5, 40) if converts and rng.random() < 0.3 else None
         opts_out_day = created_day + rng.randint(3, 60) if rng.random() < 0.02 * config.noise else None
         admins: list[_User] = []
         users: list[_User] = []
@@ -523,17 +526,21 @@ class Generator:
                             group_id,
                             server=True,
                         )
+            engagement = 0.15 if fades_from is not None and day >= fades_from else 1.0
             for user in users:
-                self._simulate_user_day(rng, user, group_id, day, plan)
+                self._simulate_user_day(rng, user, group_id, day, plan, engagement)
 
         for user in users[:3]:
             self._recent_users.append(user)
 
-    def _simulate_user_day(self, rng: random.Random, user: _User, group_id: str, day: int, plan: str) -> None:
-        # Engagement: admins and paying accounts come back more often.
+    def _simulate_user_day(
+        self, rng: random.Random, user: _User, group_id: str, day: int, plan: str, engagement: float = 1.0
+    ) -> None:
+        # Engagement: admins and paying accounts come back more often; fading accounts less.
         p_active = 0.55 if user.role == "admin" else 0.3
         if plan in ("team", "business"):
             p_active += 0.15
+        p_active *= engagement
         if rng.random() >= p_active:
             return
         t = self._day_time(rng, day)
