@@ -32,12 +32,12 @@ drops as (
 
 select
     drops.account_id,
-    accounts.name,
-    accounts.plan,
+    account_rows.name,
+    account_rows.plan,
     drops.dropped_on,
-    accounts.health_tier as current_health_tier,
-    accounts.health_score as current_health_score
+    account_rows.health_tier as current_health_tier,
+    account_rows.health_score as current_health_score
 from drops
-inner join {{ ref('dim_accounts') }} as accounts
-    on drops.account_id = accounts.account_id
-order by drops.dropped_on desc, drops.account_id
+inner join {{ ref('dim_accounts') }} as account_rows
+    on drops.account_id = account_rows.account_id
+order by drops.dropped_on desc, drops.account_id asc

@@ -12,4 +12,4 @@ select
     monthly_tracked_users - {{ mau_limit }} as over_limit_by
 from {{ ref('dim_accounts') }}
 where monthly_tracked_users > {{ mau_limit }}
-order by monthly_tracked_users desc, account_id
+order by monthly_tracked_users desc, account_id asc

@@ -55,7 +55,7 @@ select
     feature_use.segment,
     row_number() over (
         partition by feature_use.segment
-        order by feature_use.companies_using desc, feature_use.events desc, feature_use.feature
+        order by feature_use.companies_using desc, feature_use.events desc, feature_use.feature asc
     ) as usage_rank,
     feature_use.feature,
     feature_use.companies_using,

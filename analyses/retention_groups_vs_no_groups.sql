@@ -53,7 +53,7 @@ account_periods as (
         account_weeks.account_id is not null as is_retained
     from cohorts
     inner join finished_weeks
-        on finished_weeks.week_start >= cohorts.cohort_week
+        on cohorts.cohort_week <= finished_weeks.week_start
     left join account_weeks
         on
             cohorts.account_id = account_weeks.account_id
@@ -65,9 +65,9 @@ account_periods as (
 select
     uses_groups,
     period_number,
-    count(*) as accounts,
+    count(*) as cohort_accounts,
     sum(case when is_retained then 1 else 0 end) as retained_accounts,
     cast(sum(case when is_retained then 1 else 0 end) as double precision) / count(*) as retention_rate
 from account_periods
 group by uses_groups, period_number
-order by uses_groups desc, period_number
+order by uses_groups desc, period_number asc

@@ -22,7 +22,7 @@ first_values as (
     inner join {{ ref('fct_events') }} as events
         on
             signups.user_id = events.user_id
-            and events.event_at >= signups.signed_up_at
+            and signups.signed_up_at <= events.event_at
     where
         events.event_type = 'track'
         and events.event_name = 'Sent Project Data'

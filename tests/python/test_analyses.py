@@ -103,7 +103,7 @@ def test_retention_groups_vs_no_groups(built_warehouse: Warehouse, analysis_resu
             cell[1] += week in weeks
             week += timedelta(days=7)
     actual = {
-        (r["uses_groups"], r["period_number"]): (r["accounts"], r["retained_accounts"], r["retention_rate"])
+        (r["uses_groups"], r["period_number"]): (r["cohort_accounts"], r["retained_accounts"], r["retention_rate"])
         for r in analysis_results["retention_groups_vs_no_groups"]
     }
     assert set(actual) == set(counts)

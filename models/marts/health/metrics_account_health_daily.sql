@@ -99,6 +99,10 @@ reporting_days as (
     select date_day from {{ ref('int_engagement__reporting_days') }}
 ),
 
+range_start as (
+    select min(date_day) as first_day from reporting_days
+),
+
 -- The first day computed per account: its first day, within the reporting range and the
 -- days this run recomputes.
 accounts as (
@@ -107,7 +111,7 @@ accounts as (
         greatest(lifespans.first_day, bounds.recompute_from, range_start.first_day) as first_computed_day
     from {{ ref('int_accounts__lifespans') }} as lifespans
     cross join bounds
-    cross join (select min(date_day) as first_day from reporting_days) as range_start
+    cross join range_start
 ),
 
 account_days as (
@@ -116,7 +120,7 @@ account_days as (
         reporting_days.date_day
     from accounts
     inner join reporting_days
-        on reporting_days.date_day >= accounts.first_computed_day
+        on accounts.first_computed_day <= reporting_days.date_day
 ),
 
 activity as (
@@ -148,6 +152,10 @@ plan_features as (
     where category = 'feature'
 ),
 
+plan_size as (
+    select count(*) as feature_count from plan_features
+),
+
 feature_days as (
     select distinct
         events.account_id,
@@ -163,6 +171,41 @@ feature_days as (
         and events.event_name in (select plan_features.event_name from plan_features)
 ),
 
+-- Days after an active day on which its users and events enter (0) or leave a window.
+window_offsets as (
+    select
+        0 as offset_days,
+        1 as user_day_sign,
+        1 as recent_sign,
+        0 as previous_sign
+    union all
+    select
+        {{ window_days }} as offset_days,
+        -1 as user_day_sign,
+        0 as recent_sign,
+        0 as previous_sign
+    union all
+    select
+        {{ momentum_days }} as offset_days,
+        0 as user_day_sign,
+        -1 as recent_sign,
+        1 as previous_sign
+    union all
+    select
+        {{ 2 * momentum_days }} as offset_days,
+        0 as user_day_sign,
+        0 as recent_sign,
+        -1 as previous_sign
+),
+
+user_window_changes as (
+    {{ product_analytics.window_membership_changes("activity", ["account_id", "user_id"], window_days, keep_columns=["account_id"]) }}
+),
+
+feature_window_changes as (
+    {{ product_analytics.window_membership_changes("feature_days", ["account_id", "event_name"], window_days, keep_columns=["account_id"]) }}
+),
+
 memberships as (
     select
         account_id,
@@ -173,32 +216,28 @@ memberships as (
 -- Each measure as changes on days: a value enters on one day and leaves on another.
 changes as (
     select
-        users.account_id,
-        users.change_day,
-        users.delta as active_users,
+        user_window_changes.account_id,
+        user_window_changes.change_day,
+        user_window_changes.delta as active_users,
         0 as active_user_days,
         0 as features_used,
         0 as recent_events,
         0 as previous_events,
         0 as members
-    from (
-        {{ product_analytics.window_membership_changes("activity", ["account_id", "user_id"], window_days, keep_columns=["account_id"]) }}
-    ) as users
+    from user_window_changes
 
     union all
 
     select
-        features.account_id,
-        features.change_day,
+        feature_window_changes.account_id,
+        feature_window_changes.change_day,
         0 as active_users,
         0 as active_user_days,
-        features.delta as features_used,
+        feature_window_changes.delta as features_used,
         0 as recent_events,
         0 as previous_events,
         0 as members
-    from (
-        {{ product_analytics.window_membership_changes("feature_days", ["account_id", "event_name"], window_days, keep_columns=["account_id"]) }}
-    ) as features
+    from feature_window_changes
 
     union all
 
@@ -206,23 +245,15 @@ changes as (
     -- the window length; the previous momentum window takes the events over from the recent one.
     select
         daily_activity.account_id,
-        {{ product_analytics.add_days("daily_activity.date_day", "offsets.days") }} as change_day,
+        {{ product_analytics.add_days("daily_activity.date_day", "window_offsets.offset_days") }} as change_day,
         0 as active_users,
-        daily_activity.active_users * offsets.user_day_sign as active_user_days,
+        daily_activity.active_users * window_offsets.user_day_sign as active_user_days,
         0 as features_used,
-        daily_activity.activity_events * offsets.recent_sign as recent_events,
-        daily_activity.activity_events * offsets.previous_sign as previous_events,
+        daily_activity.activity_events * window_offsets.recent_sign as recent_events,
+        daily_activity.activity_events * window_offsets.previous_sign as previous_events,
         0 as members
     from daily_activity
-    cross join (
-        select 0 as days, 1 as user_day_sign, 1 as recent_sign, 0 as previous_sign
-        union all
-        select {{ window_days }} as days, -1 as user_day_sign, 0 as recent_sign, 0 as previous_sign
-        union all
-        select {{ momentum_days }} as days, 0 as user_day_sign, -1 as recent_sign, 1 as previous_sign
-        union all
-        select {{ 2 * momentum_days }} as days, 0 as user_day_sign, 0 as recent_sign, -1 as previous_sign
-    ) as offsets
+    cross join window_offsets
 
     union all
 
@@ -259,9 +290,12 @@ measures as (
     select
         account_days.account_id,
         account_days.date_day,
-        {%- for measure in ["members", "active_users", "active_user_days", "features_used", "recent_events", "previous_events"] %}
-        {{ product_analytics.running_total("daily_changes." ~ measure, "account_days.date_day", "account_days.account_id") }} as {{ measure }}{{ "," if not loop.last }}
-        {%- endfor %}
+        {{ product_analytics.running_total("daily_changes.members", "account_days.date_day", "account_days.account_id") }} as members,
+        {{ product_analytics.running_total("daily_changes.active_users", "account_days.date_day", "account_days.account_id") }} as active_users,
+        {{ product_analytics.running_total("daily_changes.active_user_days", "account_days.date_day", "account_days.account_id") }} as active_user_days,
+        {{ product_analytics.running_total("daily_changes.features_used", "account_days.date_day", "account_days.account_id") }} as features_used,
+        {{ product_analytics.running_total("daily_changes.recent_events", "account_days.date_day", "account_days.account_id") }} as recent_events,
+        {{ product_analytics.running_total("daily_changes.previous_events", "account_days.date_day", "account_days.account_id") }} as previous_events
     from account_days
     left join daily_changes
         on
@@ -275,25 +309,22 @@ components as (
         case
             when measures.members = 0 then 0
             else least(1.0, cast(measures.active_users as double precision) / measures.members)
-        end as breadth,
+        end as breadth,  -- noqa: RF04
         case
             when measures.active_users = 0 then 0
-            else least(
-                1.0,
-                cast(measures.active_user_days as double precision) / measures.active_users
-                / {{ health.frequency_target_days }}
-            )
+            -- Mean active days per active user, against the target.
+            else least(1.0, cast(measures.active_user_days as double precision) / measures.active_users / {{ health.frequency_target_days }})
         end as frequency,
         case
-            when plan_size.features = 0 then 0
-            else cast(measures.features_used as double precision) / plan_size.features
+            when plan_size.feature_count = 0 then 0
+            else cast(measures.features_used as double precision) / plan_size.feature_count
         end as adoption,
         case
             when measures.previous_events = 0 then case when measures.recent_events > 0 then 1 else 0 end
             else least(1.0, cast(measures.recent_events as double precision) / measures.previous_events)
         end as momentum
     from measures
-    cross join (select count(*) as features from plan_features) as plan_size
+    cross join plan_size
 ),
 
 scores as (
@@ -318,7 +349,7 @@ final as (
         cast(features_used as {{ dbt.type_bigint() }}) as features_used,
         cast(recent_events as {{ dbt.type_bigint() }}) as recent_activity_events,
         cast(previous_events as {{ dbt.type_bigint() }}) as previous_activity_events,
-        cast(breadth as double precision) as breadth,
+        cast(breadth as double precision) as breadth,  -- noqa: RF04
         cast(frequency as double precision) as frequency,
         cast(adoption as double precision) as adoption,
         cast(momentum as double precision) as momentum,
