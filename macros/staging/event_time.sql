@@ -109,16 +109,23 @@
 {%- endmacro %}
 
 {#-
-    The base rows an incremental staging model deduplicates: in a full build all of them; in
-    an incremental run every copy of each message that has a copy received since the last run
-    (minus the lookback), so deduplication compares the same copies a full refresh would.
+    The base rows an incremental staging model deduplicates: in a full build all of them
+    (the base view); in an incremental run the copies received since the last run (minus the
+    lookback) and every earlier copy of the same messages, so deduplication compares the same
+    copies a full refresh would. The incremental rows are read straight from the raw tables,
+    filtered before projection (reading them through the view would project every raw row).
 -#}
-{% macro calls_to_stage(base_relation) -%}
-    select * from {{ base_relation }}
+{% macro calls_to_stage(base_relation, call_type) -%}
     {%- if is_incremental() %}
-    where message_id in (
-        select new_copies.message_id from {{ base_relation }} as new_copies
-        where new_copies.received_at >= {{ product_analytics.incremental_cutoff() }}
-    )
+    {%- set cutoff = product_analytics.incremental_cutoff() %}
+    select * from (
+        {{ product_analytics.union_segment_tables(call_type, received_since=cutoff) }}
+    ) as new_copies
+    union all
+    select * from (
+        {{ product_analytics.union_segment_tables(call_type, copies_of_messages_received_since=cutoff) }}
+    ) as earlier_copies
+    {%- else %}
+    select * from {{ base_relation }}
     {%- endif %}
 {%- endmacro %}

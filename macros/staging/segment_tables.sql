@@ -169,7 +169,14 @@
     identifiers trimmed with '' as null, timestamps as UTC), then the extra columns, with the
     privacy rules applied. With no table anywhere, an empty select with the standard columns.
 -#}
-{% macro union_segment_tables(call_type) -%}
+{#-
+    `received_since` (a SQL expression) keeps the rows received at or after it;
+    `copies_of_messages_received_since` keeps the rows received before it whose message has
+    a copy (in any source schema) received at or after it. Both filter each raw table on
+    its own columns, before anything is projected, so an incremental run projects only the
+    rows it needs.
+-#}
+{% macro union_segment_tables(call_type, received_since=none, copies_of_messages_received_since=none) -%}
     {%- set spec = product_analytics.segment_call_spec(call_type) -%}
     {%- set tables = product_analytics.segment_tables(call_type) -%}
     {%- set extras = product_analytics.segment_extra_columns(call_type) -%}
@@ -216,10 +223,37 @@
         {{ expression }} as {{ adapter.quote(extra["name"]) }}{{ "," if not loop.last }}
         {%- endfor %}
     from {{ table["relation"] }}
+    {%- if received_since is not none %}
+    where {{ product_analytics.raw_column_expression(table, "received_at", "timestamp") }} >= {{ received_since }}
+    {%- elif copies_of_messages_received_since is not none %}
+    where
+        {{ product_analytics.raw_column_expression(table, "received_at", "timestamp") }} < {{ copies_of_messages_received_since }}
+        and {{ product_analytics.raw_column_expression(table, "id", "identifier") }} in (
+            {{ product_analytics.segment_message_ids_received_since(tables, copies_of_messages_received_since) }}
+        )
+    {%- endif %}
     {%- if not loop.last %}
     union all
     {%- endif -%}
     {%- endfor -%}
+{%- endmacro %}
+
+{#- A standard column of one raw table (from segment_tables) as staging types it. -#}
+{% macro raw_column_expression(table, raw_name, kind) -%}
+    {%- set raw = table["columns"][raw_name] -%}
+    {{ product_analytics.standard_column_expression(kind, adapter.quote(raw.name), raw.data_type) }}
+{%- endmacro %}
+
+{#- The message ids (trimmed `id`) of the rows of `tables` received at or after `since`. -#}
+{% macro segment_message_ids_received_since(tables, since) -%}
+    {%- for table in tables %}
+    select {{ product_analytics.raw_column_expression(table, "id", "identifier") }} as message_id
+    from {{ table["relation"] }}
+    where {{ product_analytics.raw_column_expression(table, "received_at", "timestamp") }} >= {{ since }}
+    {%- if not loop.last %}
+    union all
+    {%- endif %}
+    {%- endfor %}
 {%- endmacro %}
 
 {% macro typed_null(kind) -%}

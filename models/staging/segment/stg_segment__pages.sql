@@ -16,7 +16,7 @@
 with
 
 base_calls as (
-    {{ product_analytics.calls_to_stage(ref('base_segment__pages')) }}
+    {{ product_analytics.calls_to_stage(ref('base_segment__pages'), 'pages') }}
 ),
 
 deduplicated as (

@@ -16,7 +16,7 @@
 with
 
 base_calls as (
-    {{ product_analytics.calls_to_stage(ref('base_segment__screens')) }}
+    {{ product_analytics.calls_to_stage(ref('base_segment__screens'), 'screens') }}
 ),
 
 deduplicated as (

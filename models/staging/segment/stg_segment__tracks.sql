@@ -17,7 +17,7 @@
 with
 
 base_calls as (
-    {{ product_analytics.calls_to_stage(ref('base_segment__tracks')) }}
+    {{ product_analytics.calls_to_stage(ref('base_segment__tracks'), 'tracks') }}
 ),
 
 deduplicated as (
