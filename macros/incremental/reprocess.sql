@@ -56,6 +56,19 @@ group_calls as (
 {%- endmacro %}
 
 {#-
+    The relations event_resolution_inputs() and events_to_reprocess() read, as a SQL comment:
+    a model that calls them only in incremental runs still declares them as dependencies.
+-#}
+{% macro events_to_reprocess_dependencies() -%}
+    depends_on:
+    {%- for model in [
+        "stg_segment__tracks", "stg_segment__pages", "stg_segment__screens", "stg_segment__aliases",
+        "int_identity__aliases_resolved", "int_identity__anonymous_users", "int_identity__anonymous_links",
+        "int_accounts__group_calls", "int_identity__deleted_users", "int_accounts__opted_out",
+    ] %} {{ ref(model) }}{% endfor %}
+{%- endmacro %}
+
+{#-
     CTEs ending in `events_to_process`: the rows of `staged_events` received at or after
     `cutoff` (a SQL expression), plus every event whose user, account or existence can have
     changed since: events of users touched by new alias calls, of anonymous ids with new

@@ -9,7 +9,7 @@
     accounts are removed by the post-hook, like in fct_events.
 #}
 
--- Read only by incremental runs: depends_on: {{ ref('stg_segment__tracks') }} {{ ref('stg_segment__pages') }} {{ ref('stg_segment__screens') }} {{ ref('stg_segment__aliases') }} {{ ref('int_identity__aliases_resolved') }} {{ ref('int_identity__anonymous_users') }} {{ ref('int_identity__anonymous_links') }} {{ ref('int_accounts__group_calls') }} {{ ref('int_identity__deleted_users') }} {{ ref('int_accounts__opted_out') }}
+-- Read only by incremental runs: {{ product_analytics.events_to_reprocess_dependencies() }}
 
 {{ config(
     materialized="incremental",
