@@ -208,4 +208,3 @@ def test_time_to_first_value_by_signup_week(
         else:
             assert row["median_hours_to_value"] is None
     assert sum(len([v for v in values if v is not None]) for values in weeks.values()) > 10
-
