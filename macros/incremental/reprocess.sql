@@ -71,8 +71,8 @@ group_calls as (
 {#-
     CTEs ending in `events_to_process`: the rows of `staged_events` received at or after
     `cutoff` (a SQL expression), plus every event whose user, account or existence can have
-    changed since: events of users touched by new alias calls, of anonymous ids with new
-    links, of deleted users, of accounts whose opt-out trait was sent again (and of all their
+    changed since: events of users touched by new alias calls, of anonymous ids whose
+    first link is new, of deleted users, of accounts whose opt-out trait was sent again (and of all their
     members), and the events of users with new group calls from the time of those calls on.
     The caller defines the CTEs of event_resolution_inputs() first.
 -#}
@@ -178,7 +178,9 @@ affected_anonymous_ids as (
             links.anonymous_id,
             {{ product_analytics.all_time() }} as affected_since
         from {{ ref('int_identity__anonymous_links') }} as links
-        where links.latest_link_received_at >= {{ cutoff }}
+        -- Only a new first link changes whom the anonymous id resolves to (a later link
+        -- never does; a changed user of the link is a new alias, handled above).
+        where links.linked_received_at >= {{ cutoff }}
     ) as anonymous_ids
     group by anonymous_ids.anonymous_id
 ),

@@ -18,7 +18,7 @@ from pathlib import Path
 
 from product_analytics.generator import Generator, GeneratorConfig
 from product_analytics.schema import DEMO_SCHEMAS, TABLES
-from product_analytics.warehouse import BulkLoader, connect, create_tables
+from product_analytics.warehouse import BulkLoader, Connection, connect, create_tables
 
 
 def _peak_rss_mib() -> float:
@@ -90,15 +90,46 @@ def summary(args: argparse.Namespace) -> int:
             current = schema
         count = con.query(f'select count(*) from "{schema}"."{table}"')[0][0]
         print(f"  {table:<40} {count:>12,} rows")
+    if {("marts", "metrics_active_users_daily"), ("marts", "metrics_account_health_daily")} <= set(rows):
+        _print_headlines(con)
     con.close()
     if args.target == "duckdb":
         print(
             f"\nThe warehouse is the DuckDB file {args.path}. Open it with\n"
             f"  .venv/bin/python -c \"import duckdb; print(duckdb.connect('{args.path}', read_only=True)"
-            ".sql('select * from marts.dq_segment__message_counts'))\"\n"
+            ".sql('select * from marts.metrics_active_users_daily order by date_day desc limit 7'))\"\n"
             "or point any DuckDB-capable BI tool (DBeaver, Metabase, Rill, Evidence) at the file."
         )
     return 0
+
+
+def _print_headlines(con: Connection) -> None:
+    """The latest day's engagement, account health and funnel conversion, read from the marts."""
+    day, dau, wau, mau = con.query(
+        "select date_day, dau, wau, mau from marts.metrics_active_users_daily order by date_day desc limit 1"
+    )[0]
+    daa, total = con.query(
+        "select daa, total_accounts from marts.metrics_active_accounts_daily order by date_day desc limit 1"
+    )[0]
+    print(f"\nOn the last day of data, {day}:")
+    print(f"  users active: {dau:,} that day, {wau:,} in 7 days, {mau:,} in 30 days")
+    print(f"  accounts active: {daa:,} of {total:,}")
+    tiers = con.query(
+        "select health_tier, count(*) from marts.metrics_account_health_daily "
+        "where date_day = (select max(date_day) from marts.metrics_account_health_daily) "
+        "group by health_tier order by health_tier"
+    )
+    print("  account health: " + ", ".join(f"{tier} {count:,}" for tier, count in tiers))
+    steps = con.query(
+        "select funnel_name, entity_type, step_name, entities, conversion_from_start from marts.metrics_funnel_steps "
+        "order by funnel_name, entity_type desc, step_number"
+    )
+    funnels: dict[tuple[str, str], list[str]] = {}
+    for funnel, entity, step, entities, rate in steps:
+        share = "" if rate is None else f" ({rate:.0%})"
+        funnels.setdefault((funnel, entity), []).append(f"{step} {entities:,}{share}")
+    for (funnel, entity), parts in funnels.items():
+        print(f"  funnel {funnel}, {entity}s: " + " -> ".join(parts))
 
 
 def bench(args: argparse.Namespace) -> int:

@@ -70,7 +70,9 @@ changed_days as (
     select min({{ product_analytics.reporting_date("group_calls.event_at") }})
     from group_calls
     inner join affected_users
-        on group_calls.user_id = affected_users.user_id
+        on
+            group_calls.user_id = affected_users.user_id
+            and group_calls.event_at >= affected_users.affected_since
     union all
     select {{ product_analytics.add_days("max(health.date_day)", 1) }} from {{ this }} as health
 ),
