@@ -26,4 +26,9 @@ def test_summary_prints_latest_headlines(built_warehouse: Warehouse) -> None:
     assert f"users active: {users['dau']:,} that day, {users['wau']:,} in 7 days, {users['mau']:,} in 30 days" in output
     assert f"accounts active: {accounts['daa']:,} of {accounts['total_accounts']:,}" in output
     assert "funnel signup_to_subscription, users: Signed Up" in output
-    assert "marts.metrics_account_health_daily" not in output or "rows" in output
+    tiers = built_warehouse.rows(
+        "select health_tier, count(*) as accounts from marts.metrics_account_health_daily "
+        "where date_day = (select max(date_day) from marts.metrics_account_health_daily) "
+        "group by health_tier order by health_tier"
+    )
+    assert "account health: " + ", ".join(f"{t['health_tier']} {t['accounts']:,}" for t in tiers) in output
