@@ -75,13 +75,12 @@ def inject_changes_to_the_past(warehouse: Warehouse) -> tuple[datetime, str]:
         where received_at < '{split}' and trim(user_id) not like '%legacy%'
         group by trim(user_id)
         order by first_received, user_id
-        limit 4
+        limit 5
         """
     )
-    assert len(early_users) == 4
-    alias_from, alias_to, to_delete, regrouped = (u["user_id"] for u in early_users)
-    visitor = _one(
-        warehouse,
+    assert len(early_users) == 5
+    alias_from, alias_to, to_delete, regrouped, identified = (u["user_id"] for u in early_users)
+    visitors = warehouse.rows(
         f"""
         select anonymous_id from segment_web.pages
         where received_at < '{split}' and user_id is null and anonymous_id like 'anon-%'
@@ -89,9 +88,11 @@ def inject_changes_to_the_past(warehouse: Warehouse) -> tuple[datetime, str]:
           and anonymous_id not in (select anonymous_id from segment_web.tracks where anonymous_id is not null)
         group by anonymous_id
         order by anonymous_id
-        limit 1
+        limit 2
         """,
     )
+    assert len(visitors) == 2
+    visitor, second_visitor = (v["anonymous_id"] for v in visitors)
     opting_out = _one(
         warehouse,
         f"select group_id from segment_web.groups where received_at < '{split}' order by received_at desc limit 1",
@@ -116,6 +117,13 @@ def inject_changes_to_the_past(warehouse: Warehouse) -> tuple[datetime, str]:
             con,
             "segment_web.identifies",
             {**_call("late-identify", a_day_ago, late), "user_id": alias_to, "anonymous_id": visitor},
+        )
+        # A late identify of a user nothing else in batch 2 touches: only the new first link
+        # of the visitor's anonymous id can move the visitor's earlier events to that user.
+        _insert(
+            con,
+            "segment_web.identifies",
+            {**_call("late-identify-2", a_day_ago, late), "user_id": identified, "anonymous_id": second_visitor},
         )
         _insert(
             con,
