@@ -27,3 +27,20 @@
 {% macro all_time() -%}
     cast('1900-01-01' as {{ dbt.type_timestamp() }})
 {%- endmacro %}
+
+{#-
+    incremental_cutoff() as a UTC timestamp literal ('YYYY-MM-DD HH:MM:SS.ffffff'), read from
+    the warehouse when the model runs, so filters compare raw columns with a constant (which
+    engines push into the scan). '1900-01-01 00:00:00' for an empty table; none outside an
+    incremental run.
+-#}
+{% macro incremental_cutoff_value(relation=this, column="received_at") -%}
+    {%- if not (execute and is_incremental()) -%}
+        {{ return(none) }}
+    {%- endif -%}
+    {%- set value = run_query("select " ~ product_analytics.incremental_cutoff(relation, column)).columns[0].values()[0] -%}
+    {%- if value is none -%}
+        {{ return("1900-01-01 00:00:00") }}
+    {%- endif -%}
+    {{ return(value.strftime("%Y-%m-%d %H:%M:%S.%f")) }}
+{%- endmacro %}

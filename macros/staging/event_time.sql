@@ -111,21 +111,53 @@
 {#-
     The base rows an incremental staging model deduplicates: in a full build all of them
     (the base view); in an incremental run the copies received since the last run (minus the
-    lookback) and every earlier copy of the same messages, so deduplication compares the same
-    copies a full refresh would. The incremental rows are read straight from the raw tables,
-    filtered before projection (reading them through the view would project every raw row).
+    lookback), read straight from the raw tables with the cutoff applied while scanning.
+    Earlier copies of the same messages are not re-read: the staged table holds each
+    message's kept copy, and keep_unless_staged_copy_comes_first() compares with it.
 -#}
 {% macro calls_to_stage(base_relation, call_type) -%}
     {%- if is_incremental() %}
-    {%- set cutoff = product_analytics.incremental_cutoff() %}
-    select * from (
-        {{ product_analytics.union_segment_tables(call_type, received_since=cutoff) }}
-    ) as new_copies
-    union all
-    select * from (
-        {{ product_analytics.union_segment_tables(call_type, copies_of_messages_received_since=cutoff) }}
-    ) as earlier_copies
+    {{ product_analytics.union_segment_tables(call_type, received_since=product_analytics.incremental_cutoff_value()) }}
     {%- else %}
     select * from {{ base_relation }}
     {%- endif %}
+{%- endmacro %}
+
+{#-
+    Incremental staging: a `where` clause keeping the deduplicated new copies (alias `calls`)
+    unless the copy already staged for the message comes first in the deduplication order
+    (earliest received_at, uuid_ts, loaded_at, nulls last, then source schema); such messages
+    keep their staged row. True in full builds.
+-#}
+{% macro keep_unless_staged_copy_comes_first(calls) -%}
+    {%- if is_incremental() -%}
+    not exists (
+        select 1 from {{ this }} as staged
+        where
+            staged.message_id = {{ calls }}.message_id
+            and (
+                staged.received_at < {{ calls }}.received_at
+                or (
+                    staged.received_at = {{ calls }}.received_at
+                    and (
+                        (staged.uuid_ts is not null and {{ calls }}.uuid_ts is null)
+                        or staged.uuid_ts < {{ calls }}.uuid_ts
+                        or (
+                            staged.uuid_ts is not distinct from {{ calls }}.uuid_ts
+                            and (
+                                (staged.loaded_at is not null and {{ calls }}.loaded_at is null)
+                                or staged.loaded_at < {{ calls }}.loaded_at
+                                or (
+                                    staged.loaded_at is not distinct from {{ calls }}.loaded_at
+                                    and staged.source_schema <= {{ calls }}.source_schema
+                                )
+                            )
+                        )
+                    )
+                )
+            )
+    )
+    {%- else -%}
+    true
+    {%- endif -%}
 {%- endmacro %}

@@ -170,13 +170,12 @@
     privacy rules applied. With no table anywhere, an empty select with the standard columns.
 -#}
 {#-
-    `received_since` (a SQL expression) keeps the rows received at or after it;
-    `copies_of_messages_received_since` keeps the rows received before it whose message has
-    a copy (in any source schema) received at or after it. Both filter each raw table on
-    its own columns, before anything is projected, so an incremental run projects only the
-    rows it needs.
+    `received_since` (a UTC timestamp literal such as '2026-10-01 00:00:00', or none) keeps
+    the rows received at or after it. It is compared with each raw `received_at` column in
+    its own type, so the engine filters while scanning (and skips storage blocks by their
+    min/max) before anything is projected.
 -#}
-{% macro union_segment_tables(call_type, received_since=none, copies_of_messages_received_since=none) -%}
+{% macro union_segment_tables(call_type, received_since=none) -%}
     {%- set spec = product_analytics.segment_call_spec(call_type) -%}
     {%- set tables = product_analytics.segment_tables(call_type) -%}
     {%- set extras = product_analytics.segment_extra_columns(call_type) -%}
@@ -224,13 +223,7 @@
         {%- endfor %}
     from {{ table["relation"] }}
     {%- if received_since is not none %}
-    where {{ product_analytics.raw_column_expression(table, "received_at", "timestamp") }} >= {{ received_since }}
-    {%- elif copies_of_messages_received_since is not none %}
-    where
-        {{ product_analytics.raw_column_expression(table, "received_at", "timestamp") }} < {{ copies_of_messages_received_since }}
-        and {{ product_analytics.raw_column_expression(table, "id", "identifier") }} in (
-            {{ product_analytics.segment_message_ids_received_since(tables, copies_of_messages_received_since) }}
-        )
+    where {{ product_analytics.raw_received_since(table, received_since) }}
     {%- endif %}
     {%- if not loop.last %}
     union all
@@ -238,22 +231,17 @@
     {%- endfor -%}
 {%- endmacro %}
 
-{#- A standard column of one raw table (from segment_tables) as staging types it. -#}
-{% macro raw_column_expression(table, raw_name, kind) -%}
-    {%- set raw = table["columns"][raw_name] -%}
-    {{ product_analytics.standard_column_expression(kind, adapter.quote(raw.name), raw.data_type) }}
-{%- endmacro %}
-
-{#- The message ids (trimmed `id`) of the rows of `tables` received at or after `since`. -#}
-{% macro segment_message_ids_received_since(tables, since) -%}
-    {%- for table in tables %}
-    select {{ product_analytics.raw_column_expression(table, "id", "identifier") }} as message_id
-    from {{ table["relation"] }}
-    where {{ product_analytics.raw_column_expression(table, "received_at", "timestamp") }} >= {{ since }}
-    {%- if not loop.last %}
-    union all
-    {%- endif %}
-    {%- endfor %}
+{#- `received_at` of one raw table (from segment_tables) at or after a UTC timestamp literal. -#}
+{% macro raw_received_since(table, since) -%}
+    {%- set raw = table["columns"]["received_at"] -%}
+    {%- set raw_type = (raw.data_type or "") | lower -%}
+    {%- if product_analytics.is_tz_aware_type(raw_type) -%}
+        {{ adapter.quote(raw.name) }} >= cast('{{ since }}+00' as {{ raw.data_type }})
+    {%- elif raw_type.startswith("timestamp") or raw_type.startswith("datetime") -%}
+        {{ adapter.quote(raw.name) }} >= cast('{{ since }}' as {{ raw.data_type }})
+    {%- else -%}
+        {{ product_analytics.standard_column_expression("timestamp", adapter.quote(raw.name), raw.data_type) }} >= cast('{{ since }}' as {{ dbt.type_timestamp() }})
+    {%- endif -%}
 {%- endmacro %}
 
 {% macro typed_null(kind) -%}

@@ -1,8 +1,9 @@
 {#
     One row per page call: deduplicated over all source schemas, with event time and
     reporting day. Every page call is the event 'Page Viewed'; its `name` property is `page_name`.
-    Incremental (a table that grows with event volume): each run re-deduplicates only the
-    messages that received a copy since the last run.
+    Incremental (a table that grows with event volume): each run deduplicates the copies
+    received since the last run and keeps the copy already staged for a message when it comes
+    first (keep_unless_staged_copy_comes_first), so earlier copies are never re-read.
 #}
 
 {{ config(
@@ -47,3 +48,4 @@ pages as (
 )
 
 select * from pages
+where {{ product_analytics.keep_unless_staged_copy_comes_first('pages') }}

@@ -1,8 +1,9 @@
 {#
     One row per screen call: deduplicated over all source schemas, with event time and
     reporting day. Every screen call is the event 'Screen Viewed'; its `name` property is `page_name`.
-    Incremental (a table that grows with event volume): each run re-deduplicates only the
-    messages that received a copy since the last run.
+    Incremental (a table that grows with event volume): each run deduplicates the copies
+    received since the last run and keeps the copy already staged for a message when it comes
+    first (keep_unless_staged_copy_comes_first), so earlier copies are never re-read.
 #}
 
 {{ config(
@@ -47,3 +48,4 @@ screens as (
 )
 
 select * from screens
+where {{ product_analytics.keep_unless_staged_copy_comes_first('screens') }}

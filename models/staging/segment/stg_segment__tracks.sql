@@ -2,8 +2,9 @@
     One row per Track message: deduplicated over all source schemas, with event time and
     reporting day. Tracks whose trimmed `event_text` is empty are rejected here (and counted
     in dq_segment__message_counts): nothing downstream sees them, identity links included.
-    Incremental (a table that grows with event volume): each run re-deduplicates only the
-    messages that received a copy since the last run.
+    Incremental (a table that grows with event volume): each run deduplicates the copies
+    received since the last run and keeps the copy already staged for a message when it comes
+    first (keep_unless_staged_copy_comes_first), so earlier copies are never re-read.
 #}
 
 {{ config(
@@ -49,4 +50,6 @@ tracks as (
 )
 
 select * from tracks
-where event_name is not null
+where
+    event_name is not null
+    and {{ product_analytics.keep_unless_staged_copy_comes_first('tracks') }}
