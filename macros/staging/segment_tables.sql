@@ -171,11 +171,12 @@
 -#}
 {#-
     `received_since` (a UTC timestamp literal such as '2026-10-01 00:00:00', or none) keeps
-    the rows received at or after it. It is compared with each raw `received_at` column in
-    its own type, so the engine filters while scanning (and skips storage blocks by their
-    min/max) before anything is projected.
+    the rows received at or after it (and, with `or_not_received`, the rows without
+    received_at). It is compared with each raw `received_at` column in its own type, so the
+    engine filters while scanning (and skips storage blocks by their min/max) before anything
+    is projected.
 -#}
-{% macro union_segment_tables(call_type, received_since=none) -%}
+{% macro union_segment_tables(call_type, received_since=none, or_not_received=false) -%}
     {%- set spec = product_analytics.segment_call_spec(call_type) -%}
     {%- set tables = product_analytics.segment_tables(call_type) -%}
     {%- set extras = product_analytics.segment_extra_columns(call_type) -%}
@@ -223,7 +224,11 @@
         {%- endfor %}
     from {{ table["relation"] }}
     {%- if received_since is not none %}
-    where {{ product_analytics.raw_received_since(table, received_since) }}
+    where
+        {{ product_analytics.raw_received_since(table, received_since) }}
+        {%- if or_not_received %}
+        or {{ adapter.quote(table["columns"]["received_at"].name) }} is null
+        {%- endif %}
     {%- endif %}
     {%- if not loop.last %}
     union all

@@ -26,7 +26,9 @@
 } %}
 
 {%- if is_incremental() %}
-    {%- set first_day = "cast(" ~ product_analytics.incremental_cutoff(column="received_date") ~ " as date)" %}
+    {#- The first day recounted, as a literal (raw tables are filtered while scanned). -#}
+    {%- set first_day_value = (product_analytics.incremental_cutoff_value(column="received_date") or "1900-01-01")[:10] %}
+    {%- set first_day = "cast('" ~ first_day_value ~ "' as date)" %}
 {%- endif %}
 
 with
@@ -38,9 +40,12 @@ with
         source_schema,
         received_at,
         cast(received_at as date) as received_date
-    from {{ ref('base_segment__' ~ call_type) }}
     {%- if is_incremental() %}
-    where received_at >= {{ first_day }} or received_at is null
+    from (
+        {{ product_analytics.union_segment_tables(call_type, received_since=first_day_value ~ " 00:00:00", or_not_received=true) }}
+    ) as base_rows
+    {%- else %}
+    from {{ ref('base_segment__' ~ call_type) }}
     {%- endif %}
 ),
 
@@ -55,18 +60,24 @@ with
     {%- endif %}
 ),
 
--- Messages of these rows that staging does not hold, and whether any copy was received.
+-- Messages of these rows that staging does not hold (few: the rejected ones)...
+{{ call_type }}_unstaged_messages as (
+    select distinct counted.message_id
+    from {{ call_type }}_rows as counted
+    where not exists (
+        select 1 from {{ ref('stg_segment__' ~ call_type) }} as staged
+        where staged.message_id = counted.message_id
+    )
+),
+
+-- ...and whether any of their copies, of any day, was received.
 {{ call_type }}_rejected_messages as (
     select
         all_copies.message_id,
         count(all_copies.received_at) as copies_received
     from {{ ref('base_segment__' ~ call_type) }} as all_copies
-    where
-        all_copies.message_id in (select counted.message_id from {{ call_type }}_rows as counted)
-        and not exists (
-            select 1 from {{ ref('stg_segment__' ~ call_type) }} as staged
-            where staged.message_id = all_copies.message_id
-        )
+    inner join {{ call_type }}_unstaged_messages as unstaged
+        on all_copies.message_id = unstaged.message_id
     group by all_copies.message_id
 ),
 
