@@ -64,10 +64,11 @@ with
 {{ call_type }}_unstaged_messages as (
     select distinct counted.message_id
     from {{ call_type }}_rows as counted
-    where not exists (
-        select 1 from {{ ref('stg_segment__' ~ call_type) }} as staged
-        where staged.message_id = counted.message_id
-    )
+    where
+        not exists (
+            select 1 from {{ ref('stg_segment__' ~ call_type) }} as staged
+            where staged.message_id = counted.message_id
+        )
 ),
 
 -- ...and whether any of their copies, of any day, was received.
