@@ -33,11 +33,26 @@
 {%- endmacro %}
 
 {#-
+    A hint that a CTE read several times should be inlined into each reader rather than
+    materialized: each reader then scans only what its filters keep (DuckDB materializes such
+    CTEs by default). Engines without the syntax get nothing.
+-#}
+{% macro inline_cte() -%}
+    {{ adapter.dispatch("inline_cte", "product_analytics")() }}
+{%- endmacro %}
+
+{% macro default__inline_cte() -%}{%- endmacro %}
+
+{% macro duckdb__inline_cte() -%}not materialized{%- endmacro %}
+
+{% macro postgres__inline_cte() -%}not materialized{%- endmacro %}
+
+{#-
     The CTEs event resolution reads: `staged_events` (the calls as sent), `aliases`,
     `anonymous_users` and `group_calls` (those with a resolved user).
 -#}
 {% macro event_resolution_inputs() -%}
-staged_events as (
+staged_events as {{ product_analytics.inline_cte() }} (
     {{ product_analytics.staged_events() }}
 ),
 
