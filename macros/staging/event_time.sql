@@ -95,11 +95,7 @@
                 calls.*,
                 row_number() over (
                     partition by calls.message_id
-                    order by
-                        calls.received_at asc nulls last,
-                        calls.uuid_ts asc nulls last,
-                        calls.loaded_at asc nulls last,
-                        calls.source_schema asc
+                    order by {{ product_analytics.copy_order("calls") }}
                 ) as copy_number
             from {{ relation }} as calls
             where calls.message_id is not null
@@ -124,38 +120,55 @@
 {%- endmacro %}
 
 {#-
-    Incremental staging: a `where` clause keeping the deduplicated new copies (alias `calls`)
-    unless the copy already staged for the message comes first in the deduplication order
-    (earliest received_at, uuid_ts, loaded_at, nulls last, then source schema); such messages
-    keep their staged row. True in full builds.
+    The deduplication order of the copies of one message (SPEC section 2): earliest
+    received_at, then uuid_ts, then loaded_at (nulls last), then source schema by name.
+-#}
+{% macro copy_order(relation_alias) -%}
+    {{ relation_alias }}.received_at asc nulls last,
+    {{ relation_alias }}.uuid_ts asc nulls last,
+    {{ relation_alias }}.loaded_at asc nulls last,
+    {{ relation_alias }}.source_schema asc
+{%- endmacro %}
+
+{#-
+    Incremental staging: a `where` condition keeping the deduplicated new copies of the CTE
+    `calls` unless the copy already staged for the message comes first in copy_order() (on a
+    tie, the staged copy stays); such messages keep their staged row. True in full builds.
 -#}
 {% macro keep_unless_staged_copy_comes_first(calls) -%}
     {%- if is_incremental() -%}
-    not exists (
-        select 1 from {{ this }} as staged
-        where
-            staged.message_id = {{ calls }}.message_id
-            and (
-                staged.received_at < {{ calls }}.received_at
-                or (
-                    staged.received_at = {{ calls }}.received_at
-                    and (
-                        (staged.uuid_ts is not null and {{ calls }}.uuid_ts is null)
-                        or staged.uuid_ts < {{ calls }}.uuid_ts
-                        or (
-                            staged.uuid_ts is not distinct from {{ calls }}.uuid_ts
-                            and (
-                                (staged.loaded_at is not null and {{ calls }}.loaded_at is null)
-                                or staged.loaded_at < {{ calls }}.loaded_at
-                                or (
-                                    staged.loaded_at is not distinct from {{ calls }}.loaded_at
-                                    and staged.source_schema <= {{ calls }}.source_schema
-                                )
-                            )
-                        )
-                    )
-                )
-            )
+    {{ calls }}.message_id not in (
+        select ranked_copies.message_id
+        from (
+            select
+                candidates.message_id,
+                candidates.is_staged,
+                row_number() over (
+                    partition by candidates.message_id
+                    order by {{ product_analytics.copy_order("candidates") }}, candidates.is_staged desc
+                ) as copy_rank
+            from (
+                select
+                    new_copies.message_id,
+                    new_copies.received_at,
+                    new_copies.uuid_ts,
+                    new_copies.loaded_at,
+                    new_copies.source_schema,
+                    0 as is_staged
+                from {{ calls }} as new_copies
+                union all
+                select
+                    staged.message_id,
+                    staged.received_at,
+                    staged.uuid_ts,
+                    staged.loaded_at,
+                    staged.source_schema,
+                    1 as is_staged
+                from {{ this }} as staged
+                where staged.message_id in (select staging_candidates.message_id from {{ calls }} as staging_candidates)
+            ) as candidates
+        ) as ranked_copies
+        where ranked_copies.copy_rank = 1 and ranked_copies.is_staged = 1
     )
     {%- else -%}
     true

@@ -27,7 +27,7 @@
 
 {%- if is_incremental() %}
     {#- The first day recounted, as a literal (raw tables are filtered while scanned). -#}
-    {%- set first_day_value = (product_analytics.incremental_cutoff_value(column="received_date") or "1900-01-01")[:10] %}
+    {%- set first_day_value = product_analytics.incremental_cutoff_value(column="received_date")[:10] %}
     {%- set first_day = "cast('" ~ first_day_value ~ "' as date)" %}
 {%- endif %}
 

@@ -9,7 +9,7 @@ import sys
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -73,6 +73,11 @@ def _query_with_names(con: Connection, sql: str) -> tuple[list[tuple[Any, ...]],
         cursor.execute(sql)
         names = [d[0] for d in cursor.description]
         return list(cursor.fetchall()), names
+
+
+def as_date(value: Any) -> date:
+    """A date column's value as a date (some engines and casts return a timestamp)."""
+    return value.date() if isinstance(value, datetime) else value
 
 
 def _naive_utc(value: Any) -> Any:

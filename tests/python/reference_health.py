@@ -10,8 +10,10 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from typing import Any
+
+from harness import as_date
 
 Row = dict[str, Any]
 
@@ -26,10 +28,6 @@ class HealthSettings:
     momentum_days: int = 14
     healthy: float = 70
     at_risk: float = 40
-
-
-def _day(value: Any) -> date:
-    return value.date() if isinstance(value, datetime) else value
 
 
 def tier(score: float, settings: HealthSettings) -> str:
@@ -51,8 +49,8 @@ def build_health(
     s = settings or HealthSettings()
     if not events:
         return {}
-    first_data_day = min(_day(e["event_date"]) for e in events)
-    last_data_day = max(_day(e["event_date"]) for e in events)
+    first_data_day = min(as_date(e["event_date"]) for e in events)
+    last_data_day = max(as_date(e["event_date"]) for e in events)
 
     active_users_by_day: dict[tuple[str, date], set[str]] = defaultdict(set)
     activity_count: dict[tuple[str, date], int] = defaultdict(int)
@@ -60,7 +58,7 @@ def build_health(
     for e in events:
         if e["account_id"] is None or e["user_id"] is None:
             continue
-        key = (e["account_id"], _day(e["event_date"]))
+        key = (e["account_id"], as_date(e["event_date"]))
         if e["is_activity"]:
             active_users_by_day[key].add(e["user_id"])
             activity_count[key] += 1
@@ -68,12 +66,12 @@ def build_health(
             features_by_day[key].add(e["event_name"])
     member_days: dict[str, list[date]] = defaultdict(list)
     for m in memberships:
-        member_days[m["account_id"]].append(_day(m["first_grouped_at"]))
+        member_days[m["account_id"]].append(as_date(m["first_grouped_at"]))
 
     result: dict[tuple[str, date], Row] = {}
     for account in accounts:
         account_id = account["account_id"]
-        day = max(_day(account["first_seen_at"]), first_data_day)
+        day = max(as_date(account["first_seen_at"]), first_data_day)
         while day <= last_data_day:
             window = [day - timedelta(days=n) for n in range(s.window_days)]
             user_days = [(u, d) for d in window for u in active_users_by_day.get((account_id, d), ())]

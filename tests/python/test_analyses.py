@@ -13,14 +13,10 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 import pytest
-from harness import DEMO_VARS, ROOT, Warehouse
+from harness import DEMO_VARS, ROOT, Warehouse, as_date
 
 PAYING = {"team", "business"}
 ANALYSES = sorted(p.stem for p in (ROOT / "analyses").glob("*.sql"))
-
-
-def _day(value: Any) -> date:
-    return value.date() if isinstance(value, datetime) else value
 
 
 def _week(day: date) -> date:
@@ -62,14 +58,14 @@ def test_companies_over_mau_limit(built_warehouse: Warehouse, analysis_results: 
 
 def test_paying_companies_with_few_reports(built_warehouse: Warehouse, analysis_results: dict[str, list[dict]]) -> None:
     events = _events(built_warehouse)
-    last_day = max(_day(e["event_date"]) for e in events)
+    last_day = max(as_date(e["event_date"]) for e in events)
     reports: dict[str, int] = defaultdict(int)
     for e in events:
         if (
             e["event_type"] == "track"
             and e["event_name"] == "Opened Report"
             and e["user_id"] is not None
-            and _day(e["event_date"]) > last_day - timedelta(days=30)
+            and as_date(e["event_date"]) > last_day - timedelta(days=30)
         ):
             reports[e["account_id"]] += 1
     accounts = built_warehouse.rows("select account_id, plan from marts.dim_accounts")
@@ -84,14 +80,14 @@ def test_paying_companies_with_few_reports(built_warehouse: Warehouse, analysis_
 
 def test_retention_groups_vs_no_groups(built_warehouse: Warehouse, analysis_results: dict[str, list[dict]]) -> None:
     events = _events(built_warehouse)
-    last_day = max(_day(e["event_date"]) for e in events)
+    last_day = max(as_date(e["event_date"]) for e in events)
     active_weeks: dict[str, set[date]] = defaultdict(set)
     group_users = set()
     for e in events:
         if e["account_id"] is None or e["user_id"] is None:
             continue
         if e["is_activity"]:
-            active_weeks[e["account_id"]].add(_week(_day(e["event_date"])))
+            active_weeks[e["account_id"]].add(_week(as_date(e["event_date"])))
         if e["event_type"] == "track" and e["event_name"] == "Created Group":
             group_users.add(e["account_id"])
     counts: dict[tuple[bool, int], list[int]] = defaultdict(lambda: [0, 0])
@@ -115,7 +111,7 @@ def test_retention_groups_vs_no_groups(built_warehouse: Warehouse, analysis_resu
 
 def test_feature_usage_paying_vs_free(built_warehouse: Warehouse, analysis_results: dict[str, list[dict]]) -> None:
     events = _events(built_warehouse)
-    last_day = max(_day(e["event_date"]) for e in events)
+    last_day = max(as_date(e["event_date"]) for e in events)
     features = {
         r["event_name"]
         for r in built_warehouse.rows("select event_name from staging.tracking_plan where category = 'feature'")
@@ -133,7 +129,7 @@ def test_feature_usage_paying_vs_free(built_warehouse: Warehouse, analysis_resul
             and e["user_id"] is not None
             and e["account_id"] in segment
             and e["event_name"] in features
-            and _day(e["event_date"]) > last_day - timedelta(days=30)
+            and as_date(e["event_date"]) > last_day - timedelta(days=30)
         ):
             key = (segment[e["account_id"]], e["event_name"])
             using[key].add(e["account_id"])
@@ -154,7 +150,7 @@ def test_accounts_dropped_healthy_to_at_risk(
     built_warehouse: Warehouse, analysis_results: dict[str, list[dict]]
 ) -> None:
     tiers = {
-        (r["account_id"], _day(r["date_day"])): r["health_tier"]
+        (r["account_id"], as_date(r["date_day"])): r["health_tier"]
         for r in built_warehouse.rows(
             "select account_id, date_day, health_tier from marts.metrics_account_health_daily"
         )
@@ -168,7 +164,9 @@ def test_accounts_dropped_healthy_to_at_risk(
             and day > last_day - timedelta(days=30)
         ):
             drops[account] = max(day, drops.get(account, day))
-    actual = {r["account_id"]: _day(r["dropped_on"]) for r in analysis_results["accounts_dropped_healthy_to_at_risk"]}
+    actual = {
+        r["account_id"]: as_date(r["dropped_on"]) for r in analysis_results["accounts_dropped_healthy_to_at_risk"]
+    }
     assert actual == drops
     assert drops
 
@@ -197,7 +195,7 @@ def test_time_to_first_value_by_signup_week(
     for user, at in signed_up.items():
         seconds = (first_value[user] - at).total_seconds() if user in first_value else None
         weeks[_week(at.date())].append(seconds)
-    actual = {_day(r["signup_week"]): r for r in analysis_results["time_to_first_value_by_signup_week"]}
+    actual = {as_date(r["signup_week"]): r for r in analysis_results["time_to_first_value_by_signup_week"]}
     assert set(actual) == set(weeks)
     for week, values in weeks.items():
         reached = [v for v in values if v is not None]

@@ -3,15 +3,10 @@
 from __future__ import annotations
 
 import math
-from datetime import date, datetime
 from typing import Any
 
-from harness import Warehouse
+from harness import Warehouse, as_date
 from reference_engagement import build_engagement
-
-
-def _day(value: Any) -> date:
-    return value.date() if isinstance(value, datetime) else value
 
 
 def assert_rows_equal(name: str, expected: dict[Any, dict[str, Any]], actual: dict[Any, dict[str, Any]]) -> None:
@@ -34,21 +29,21 @@ def assert_rows_equal(name: str, expected: dict[Any, dict[str, Any]], actual: di
 def engagement_marts(warehouse: Warehouse) -> dict[str, dict[Any, dict[str, Any]]]:
     return {
         "users_daily": {
-            _day(r["date_day"]): r for r in warehouse.rows("select * from marts.metrics_active_users_daily")
+            as_date(r["date_day"]): r for r in warehouse.rows("select * from marts.metrics_active_users_daily")
         },
         "accounts_daily": {
-            _day(r["date_day"]): r for r in warehouse.rows("select * from marts.metrics_active_accounts_daily")
+            as_date(r["date_day"]): r for r in warehouse.rows("select * from marts.metrics_active_accounts_daily")
         },
         "retention": {
-            (r["entity_type"], r["period_grain"], _day(r["cohort_start"]), r["period_number"]): r
+            (r["entity_type"], r["period_grain"], as_date(r["cohort_start"]), r["period_number"]): r
             for r in warehouse.rows("select * from marts.metrics_retention_cohorts")
         },
         "lifecycle": {
-            (_day(r["week_start"]), r["entity_type"]): r
+            (as_date(r["week_start"]), r["entity_type"]): r
             for r in warehouse.rows("select * from marts.metrics_lifecycle_weekly")
         },
         "stickiness": {
-            (_day(r["month_start"]), r["entity_type"], r["active_days"]): r
+            (as_date(r["month_start"]), r["entity_type"], r["active_days"]): r
             for r in warehouse.rows("select * from marts.metrics_stickiness_monthly")
         },
     }

@@ -4,11 +4,10 @@ with the default funnel and a second one of 4 steps repeating an event; the Duck
 
 from __future__ import annotations
 
-from datetime import date, datetime
 from typing import Any
 
 import pytest
-from harness import DEMO_VARS, Warehouse
+from harness import DEMO_VARS, Warehouse, as_date
 from reference_funnels import funnel_conversions, funnel_steps
 from test_engagement import assert_rows_equal
 
@@ -30,10 +29,6 @@ VARS = {**DEMO_VARS, "funnels": FUNNELS}
 FUNNEL_MODELS = "fct_funnel_conversions metrics_funnel_steps metrics_funnel_steps_weekly"
 
 
-def _day(value: Any) -> date:
-    return value.date() if isinstance(value, datetime) else value
-
-
 def funnel_marts(warehouse: Warehouse) -> dict[str, dict[Any, dict[str, Any]]]:
     return {
         "conversions": {
@@ -45,7 +40,7 @@ def funnel_marts(warehouse: Warehouse) -> dict[str, dict[Any, dict[str, Any]]]:
             for r in warehouse.rows("select * from marts.metrics_funnel_steps")
         },
         "weekly": {
-            (r["funnel_name"], r["entity_type"], _day(r["cohort_week"]), r["step_number"]): r
+            (r["funnel_name"], r["entity_type"], as_date(r["cohort_week"]), r["step_number"]): r
             for r in warehouse.rows("select * from marts.metrics_funnel_steps_weekly")
         },
     }

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import math
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from typing import Any
 
-from harness import Warehouse
+from harness import Warehouse, as_date
 from reference_health import HealthSettings, build_health, tier
 
 COMPONENTS = ("breadth", "frequency", "adoption", "momentum")
@@ -18,10 +18,6 @@ COUNTS = (
     "recent_activity_events",
     "previous_activity_events",
 )
-
-
-def _day(value: Any) -> date:
-    return value.date() if isinstance(value, datetime) else value
 
 
 def expected_health(warehouse: Warehouse) -> dict[tuple[str, date], dict[str, Any]]:
@@ -40,7 +36,7 @@ def expected_health(warehouse: Warehouse) -> dict[tuple[str, date], dict[str, An
 def test_health_equals_reference(built_warehouse: Warehouse) -> None:
     expected = expected_health(built_warehouse)
     actual = {
-        (r["account_id"], _day(r["date_day"])): r
+        (r["account_id"], as_date(r["date_day"])): r
         for r in built_warehouse.rows("select * from marts.metrics_account_health_daily")
     }
     assert set(actual) == set(expected), (
@@ -71,7 +67,7 @@ def test_health_equals_reference(built_warehouse: Warehouse) -> None:
 
 def test_dim_accounts_carries_current_and_earlier_health(built_warehouse: Warehouse) -> None:
     health = {
-        (r["account_id"], _day(r["date_day"])): r
+        (r["account_id"], as_date(r["date_day"])): r
         for r in built_warehouse.rows(
             "select account_id, date_day, health_score, health_tier from marts.metrics_account_health_daily"
         )

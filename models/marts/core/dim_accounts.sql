@@ -35,24 +35,20 @@ active_users as (
     group by activity_days.account_id
 ),
 
--- The health of the last day of data, and of the day {{ health_days_back }} days before it.
-current_health as (
+-- The health of the last day of data, and the tier {{ health_days_back }} days before it.
+account_health as (
     select
         health.account_id,
-        health.health_score,
-        health.health_tier
+        max(case when health.date_day = reporting_range.last_day_of_data then health.health_score end) as health_score,
+        max(case when health.date_day = reporting_range.last_day_of_data then health.health_tier end) as health_tier,
+        max(case when health.date_day < reporting_range.last_day_of_data then health.health_tier end)
+            as health_tier_30_days_ago
     from {{ ref('metrics_account_health_daily') }} as health
     inner join reporting_range
-        on health.date_day = reporting_range.last_day_of_data
-),
-
-earlier_health as (
-    select
-        health.account_id,
-        health.health_tier
-    from {{ ref('metrics_account_health_daily') }} as health
-    inner join reporting_range
-        on health.date_day = {{ product_analytics.add_days("reporting_range.last_day_of_data", -health_days_back) }}
+        on
+            health.date_day = reporting_range.last_day_of_data
+            or health.date_day = {{ product_analytics.add_days("reporting_range.last_day_of_data", -health_days_back) }}
+    group by health.account_id
 ),
 
 latest_traits as (
@@ -76,18 +72,16 @@ final as (
         accounts.last_seen_at,
         accounts.member_count,
         coalesce(active_users.active_users_last_30d, 0) as active_users_last_30d,
-        current_health.health_score,
-        current_health.health_tier,
-        earlier_health.health_tier as health_tier_30_days_ago
+        account_health.health_score,
+        account_health.health_tier,
+        account_health.health_tier_30_days_ago
     from accounts
     left join active_users
         on accounts.account_id = active_users.account_id
     left join latest_traits
         on accounts.account_id = latest_traits.account_id
-    left join current_health
-        on accounts.account_id = current_health.account_id
-    left join earlier_health
-        on accounts.account_id = earlier_health.account_id
+    left join account_health
+        on accounts.account_id = account_health.account_id
 )
 
 select * from final

@@ -36,9 +36,7 @@ member_days as (
 -- An account exists from its first day (SPEC section 4): the earlier of the days of its
 -- first group call and of its first attributed event.
 account_first_days as (
-    select
-        {{ product_analytics.reporting_date("first_seen_at") }} as first_day
-    from {{ ref('dim_accounts') }}
+    select first_day from {{ ref('int_accounts__lifespans') }}
 ),
 
 range_start as (

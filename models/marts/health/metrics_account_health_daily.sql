@@ -50,16 +50,12 @@ with
 
 {{ product_analytics.event_resolution_inputs() }},
 
--- Rows received since the start of the last reported day (less the lookback and a day for
--- time zones) include everything the previous run had not seen: no event is dated after
--- it was received (clock skew is clamped at staging).
-{{ product_analytics.events_to_reprocess(
-    "(select " ~ dbt.dateadd(
-        "hour",
-        -1 * (product_analytics.config_positive_integer("incremental_lookback_hours") + 48),
-        "cast(max(date_day) as " ~ dbt.type_timestamp() ~ ")",
-    ) ~ " from " ~ this ~ ")"
-) }},
+-- Rows received since the start of the last reported day (less the lookback, and two days
+-- for time zones) include everything the previous run had not seen: no event is dated
+-- after it was received (clock skew is clamped at staging).
+{{ product_analytics.events_to_reprocess(product_analytics.incremental_cutoff(
+    column=dbt.dateadd("hour", -48, "cast(date_day as " ~ dbt.type_timestamp() ~ ")")
+)) }},
 
 changed_days as (
     select min(events_to_process.event_date) as changed_day from events_to_process
@@ -78,14 +74,14 @@ changed_days as (
 ),
 
 recompute_range as (
-    select coalesce(min(changed_day), cast('1900-01-01' as date)) as recompute_from
+    select coalesce(min(changed_day), cast({{ product_analytics.all_time() }} as date)) as recompute_from
     from changed_days
 ),
 
 {% else %}
 
 recompute_range as (
-    select cast('1900-01-01' as date) as recompute_from
+    select cast({{ product_analytics.all_time() }} as date) as recompute_from
 ),
 
 {% endif %}
