@@ -2,8 +2,10 @@
     One row per account that exists and did not opt out (SPEC section 4), with when it was
     first and last seen. An account exists once it has a group call from a user who is not
     deleted, or an attributed event; its first day is the earlier of the days (reporting
-    time zone) of its first group call and of its first attributed event.
-    Read by dim_accounts and by the account health history.
+    time zone) of its first group call and of its first attributed event; its first
+    reported day is that day, or the first day of the reporting range when it is earlier
+    (daily metrics have no rows before the range). Read by dim_accounts, the daily account
+    metrics and the account health history.
 #}
 
 with
@@ -60,11 +62,23 @@ spans as (
         on accounts.account_id = account_events.account_id
 ),
 
-final as (
+range_start as (
+    select min(date_day) as first_day from {{ ref('int_engagement__reporting_days') }}
+),
+
+first_days as (
     select
         spans.*,
         {{ product_analytics.reporting_date("spans.first_seen_at") }} as first_day
     from spans
+),
+
+final as (
+    select
+        first_days.*,
+        greatest(first_days.first_day, range_start.first_day) as first_reported_day
+    from first_days
+    cross join range_start
 )
 
 select * from final

@@ -34,13 +34,10 @@ member_days as (
 ),
 
 -- An account exists from its first day (SPEC section 4): the earlier of the days of its
--- first group call and of its first attributed event.
+-- first group call and of its first attributed event; accounts that exist before the
+-- range are counted from its first day.
 account_first_days as (
-    select first_day from {{ ref('int_accounts__lifespans') }}
-),
-
-range_start as (
-    select min(date_day) as first_day from reporting_days
+    select first_reported_day from {{ ref('int_accounts__lifespans') }}
 ),
 
 membership_changes as (
@@ -100,14 +97,9 @@ multi_user_changes as (
 total_account_changes as (
     select
         'total_accounts' as metric,
-        -- Accounts that exist before the range are counted from its first day.
-        case
-            when account_first_days.first_day < range_start.first_day then range_start.first_day
-            else account_first_days.first_day
-        end as change_day,
+        account_first_days.first_reported_day as change_day,
         1 as delta
     from account_first_days
-    cross join range_start
 ),
 
 daily_changes as (

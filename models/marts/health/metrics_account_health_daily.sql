@@ -97,19 +97,14 @@ reporting_days as (
     select date_day from {{ ref('int_engagement__reporting_days') }}
 ),
 
-range_start as (
-    select min(date_day) as first_day from reporting_days
-),
-
--- The first day computed per account: its first day, within the reporting range and the
--- days this run recomputes.
+-- The first day computed per account: its first reported day, within the days this run
+-- recomputes.
 accounts as (
     select
         lifespans.account_id,
-        greatest(lifespans.first_day, bounds.recompute_from, range_start.first_day) as first_computed_day
+        greatest(lifespans.first_reported_day, bounds.recompute_from) as first_computed_day
     from {{ ref('int_accounts__lifespans') }} as lifespans
     cross join bounds
-    cross join range_start
 ),
 
 account_days as (
