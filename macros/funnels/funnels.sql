@@ -78,24 +78,82 @@
 {%- endmacro %}
 
 {#-
-    The next step of a funnel: for each entity of `previous` (entity_id, step_1_at, step_at),
-    the first occurrence in `occurrences` (entity_id, event_at) at or after step_at (strictly
-    after when `strictly_after`), within `window_days` of step_1_at (inclusive). Entities
-    without one are left out. One row per entity, linear in the occurrences.
+    The step times of one funnel for one entity type, as CTEs ending in `<prefix>_steps`:
+    one row per entity that reached step 1, with entity_id, step_1_at .. step_<n>_at (null
+    from the first step not reached), step_1_event_id and step_1_account_id (the step 1
+    event chosen by (event_at, event_id) and its account). Reads `step_events` (track
+    events of resolved users whose name is a step of some funnel), and on DuckDB also
+    `funnel_step_lists` (funnel_shared_ctes).
 -#}
-{% macro funnel_next_step(previous, occurrences, strictly_after, window_days) -%}
-    {%- if var("funnel_strategy") == "portable" -%}
-        {{ product_analytics.default__funnel_next_step(previous, occurrences, strictly_after, window_days) }}
+{% macro funnel_entity_steps(funnel, entity_type, prefix, step_names) -%}
+    {%- if product_analytics.funnel_portable() -%}
+        {{ product_analytics.default__funnel_entity_steps(funnel, entity_type, prefix, step_names) }}
     {%- else -%}
-        {{ adapter.dispatch("funnel_next_step", "product_analytics")(previous, occurrences, strictly_after, window_days) }}
+        {{ adapter.dispatch("funnel_entity_steps", "product_analytics")(funnel, entity_type, prefix, step_names) }}
     {%- endif -%}
 {%- endmacro %}
 
-{% macro funnel_window_end(step_1_at, window_days) -%}
-    {{ dbt.dateadd("second", (window_days * 86400) | int, step_1_at) }}
+{#- CTEs every funnel reads after `step_events` (none by default); each ends with a comma. -#}
+{% macro funnel_shared_ctes(funnels, step_names) -%}
+    {%- if not product_analytics.funnel_portable() -%}
+        {{ adapter.dispatch("funnel_shared_ctes", "product_analytics")(funnels, step_names) }}
+    {%- endif -%}
 {%- endmacro %}
 
-{% macro default__funnel_next_step(previous, occurrences, strictly_after, window_days) -%}
+{#- Whether `funnel_strategy` asks for the portable SQL (`portable`) rather than the engine's (`auto`). -#}
+{% macro funnel_portable() -%}
+    {%- set strategy = var("funnel_strategy") -%}
+    {%- if strategy not in ["auto", "portable"] -%}
+        {{ product_analytics.config_error("funnel_strategy", "auto or portable", strategy) }}
+    {%- endif -%}
+    {{ return(strategy == "portable") }}
+{%- endmacro %}
+
+{% macro default__funnel_shared_ctes(funnels, step_names) -%}{%- endmacro %}
+
+{#-
+    Portable: step 1 is the first occurrence by row_number; each later step is one join of
+    the entities still in the funnel with that step's occurrences, keeping the earliest
+    match (one row per entity per step: linear in the occurrences).
+-#}
+{% macro default__funnel_entity_steps(funnel, entity_type, prefix, step_names) -%}
+    {%- set entity_column = "user_id" if entity_type == "user" else "account_id" -%}
+    {%- set steps = funnel["steps"] -%}
+    {%- for step in steps %}
+{{ prefix }}_occurrences_{{ loop.index }} as (
+    select
+        {{ entity_column }} as entity_id,
+        event_at,
+        event_id,
+        account_id
+    from step_events
+    where event_name = '{{ step }}' and {{ entity_column }} is not null
+),
+    {%- endfor %}
+
+{{ prefix }}_step_1 as (
+    select
+        entity_id,
+        event_at as step_1_at,
+        event_at as step_at,
+        event_id as step_1_event_id,
+        account_id as step_1_account_id
+    from (
+        select
+            entity_id,
+            event_at,
+            event_id,
+            account_id,
+            row_number() over (partition by entity_id order by event_at, event_id) as occurrence_number
+        from {{ prefix }}_occurrences_1
+    ) as first_occurrences
+    where occurrence_number = 1
+),
+    {%- for step_number in range(2, steps | length + 1) %}
+    {%- set previous = prefix ~ "_step_" ~ (step_number - 1) %}
+    {%- set occurrences = prefix ~ "_occurrences_" ~ step_number %}
+
+{{ prefix }}_step_{{ step_number }} as (
     select
         {{ previous }}.entity_id,
         {{ previous }}.step_1_at,
@@ -104,23 +162,134 @@
     inner join {{ occurrences }}
         on
             {{ previous }}.entity_id = {{ occurrences }}.entity_id
-            and {{ occurrences }}.event_at {{ ">" if strictly_after else ">=" }} {{ previous }}.step_at
-            and {{ occurrences }}.event_at <= {{ product_analytics.funnel_window_end(previous ~ ".step_1_at", window_days) }}
+            and {{ occurrences }}.event_at {{ ">" if steps[step_number - 1] == steps[step_number - 2] else ">=" }} {{ previous }}.step_at
+            and {{ occurrences }}.event_at <= {{ product_analytics.funnel_window_end(previous ~ ".step_1_at", funnel["window_days"]) }}
     group by {{ previous }}.entity_id, {{ previous }}.step_1_at
+),
+    {%- endfor %}
+
+{{ prefix }}_steps as (
+    select
+        {{ prefix }}_step_1.entity_id,
+        {%- for step_number in range(1, steps | length + 1) %}
+        {{ prefix }}_step_{{ step_number }}.step_at as step_{{ step_number }}_at,
+        {%- endfor %}
+        {{ prefix }}_step_1.step_1_event_id,
+        {{ prefix }}_step_1.step_1_account_id
+    from {{ prefix }}_step_1
+    {%- for step_number in range(2, steps | length + 1) %}
+    left join {{ prefix }}_step_{{ step_number }}
+        on {{ prefix }}_step_1.entity_id = {{ prefix }}_step_{{ step_number }}.entity_id
+    {%- endfor %}
+)
 {%- endmacro %}
 
-{#- DuckDB: an ASOF join finds the first occurrence at or after the previous step directly. -#}
-{% macro duckdb__funnel_next_step(previous, occurrences, strictly_after, window_days) -%}
+{#-
+    DuckDB: one aggregation of the step events per (user, account), shared by every funnel
+    and entity type: for each event that starts a funnel, its first (event_at, event_id);
+    for each event of a later step, the list of its times. An entity's values are those of
+    its (user, account) pairs.
+-#}
+{% macro duckdb__funnel_shared_ctes(funnels, step_names) -%}
+{%- set first_steps = funnels | map(attribute="steps") | map("first") | list -%}
+{%- set later_steps = [] -%}
+{%- for funnel in funnels %}{% do later_steps.extend(funnel["steps"][1:]) %}{% endfor -%}
+{%- set columns = [] -%}
+{%- for step in step_names -%}
+    {%- if step in first_steps -%}
+        {%- do columns.append("min({'at': event_at, 'id': event_id}) filter (where event_name = '" ~ step ~ "') as first_" ~ loop.index) -%}
+    {%- endif -%}
+    {%- if step in later_steps -%}
+        {%- do columns.append("list(event_at) filter (where event_name = '" ~ step ~ "') as times_" ~ loop.index) -%}
+    {%- endif -%}
+{%- endfor %}
+{%- if columns %}
+funnel_step_lists as (
     select
-        {{ previous }}.entity_id,
-        {{ previous }}.step_1_at,
-        {{ occurrences }}.event_at as step_at
-    from {{ previous }}
-    asof inner join {{ occurrences }}
-        on
-            {{ previous }}.entity_id = {{ occurrences }}.entity_id
-            and {{ occurrences }}.event_at {{ ">" if strictly_after else ">=" }} {{ previous }}.step_at
-    where {{ occurrences }}.event_at <= {{ product_analytics.funnel_window_end(previous ~ ".step_1_at", window_days) }}
+        user_id,
+        account_id,
+        {{ columns | join(",\n        ") }}
+    from step_events
+    group by user_id, account_id
+),
+{%- endif %}
+{%- endmacro %}
+
+{#-
+    DuckDB: step 1 is the smallest (event_at, event_id) of the entity's step 1 events; step k
+    is the smallest time in the entity's list for step k's event that is at or after step
+    k-1 (strictly after for a repeated event) and within the window: one pass over each
+    list, linear in the occurrences, with no join per step.
+-#}
+{% macro duckdb__funnel_entity_steps(funnel, entity_type, prefix, step_names) -%}
+    {%- set entity_column = "user_id" if entity_type == "user" else "account_id" -%}
+    {%- set steps = funnel["steps"] -%}
+    {%- set first = "first_" ~ (step_names.index(steps[0]) + 1) -%}
+    {%- set later_steps = product_analytics.funnel_step_names([{"steps": steps[1:]}]) -%}
+{{ prefix }}_step_1 as (
+    select
+        entity_id,
+        first_step.at as step_1_at,
+        first_step.id as step_1_event_id,
+        step_1_account_id,
+        {{ product_analytics.funnel_window_end("first_step.at", funnel["window_days"]) }} as window_end,
+        {%- for step in later_steps %}
+        times_{{ step_names.index(step) + 1 }}{{ "," if not loop.last }}
+        {%- endfor %}
+    from (
+        select
+            {{ entity_column }} as entity_id,
+            min({{ first }}) as first_step,
+            arg_min_null(account_id, {{ first }}) as step_1_account_id,
+            {%- for step in later_steps %}
+            flatten(list(times_{{ step_names.index(step) + 1 }})) as times_{{ step_names.index(step) + 1 }}{{ "," if not loop.last }}
+            {%- endfor %}
+        from funnel_step_lists
+        where {{ entity_column }} is not null
+        group by {{ entity_column }}
+        having min({{ first }}) is not null
+    ) as entities
+),
+    {%- for step_number in range(2, steps | length + 1) %}
+    {%- set comparison = ">" if steps[step_number - 1] == steps[step_number - 2] else ">=" %}
+
+{{ prefix }}_step_{{ step_number }} as (
+    select
+        *,
+        list_min(list_filter(
+            times_{{ step_names.index(steps[step_number - 1]) + 1 }},
+            lambda occurred_at: occurred_at {{ comparison }} step_{{ step_number - 1 }}_at and occurred_at <= window_end
+        )) as step_{{ step_number }}_at
+    from {{ prefix }}_step_{{ step_number - 1 }}
+),
+    {%- endfor %}
+
+{{ prefix }}_steps as (
+    select
+        entity_id,
+        {%- for step_number in range(1, steps | length + 1) %}
+        step_{{ step_number }}_at,
+        {%- endfor %}
+        step_1_event_id,
+        step_1_account_id
+    from {{ prefix }}_step_{{ steps | length }}
+)
+{%- endmacro %}
+
+{#- The distinct step event names of some funnels, in order of first use. -#}
+{% macro funnel_step_names(funnels) -%}
+    {%- set names = [] -%}
+    {%- for funnel in funnels -%}
+        {%- for step in funnel["steps"] if step not in names -%}
+            {%- do names.append(step) -%}
+        {%- endfor -%}
+    {%- endfor -%}
+    {{ return(names) }}
+{%- endmacro %}
+
+{#- The end of a funnel's window (inclusive): step_1_at plus window_days. -#}
+{% macro funnel_window_end(step_1_at, window_days) -%}
+    {{ dbt.dateadd("second", (window_days * 86400) | int, step_1_at) }}
 {%- endmacro %}
 
 {#- Fractional seconds from one timestamp to another. -#}

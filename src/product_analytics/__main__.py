@@ -34,6 +34,7 @@ def generate(args: argparse.Namespace) -> int:
         start=date.fromisoformat(args.start),
         days=args.days,
         max_account_members=args.max_account_members,
+        large_accounts=args.large_accounts,
         noise=args.noise,
     )
     con = connect(args.target, args.path)
@@ -137,7 +138,15 @@ def bench(args: argparse.Namespace) -> int:
     from product_analytics.bench import print_report, run_benchmark
 
     result = run_benchmark(
-        args.events, args.days, args.seed, Path(args.workdir), args.reuse_raw, args.memory_limit, args.threads
+        args.events,
+        args.days,
+        args.seed,
+        Path(args.workdir),
+        args.reuse_raw,
+        args.memory_limit,
+        args.threads,
+        args.max_account_members,
+        args.large_accounts,
     )
     print_report(result)
     out = Path(args.workdir) / f"bench_{args.events}_{int(time.time())}.json"
@@ -158,6 +167,9 @@ def main(argv: list[str] | None = None) -> int:
     gen.add_argument("--start", default="2026-07-01", help="first simulated day, YYYY-MM-DD")
     gen.add_argument("--days", type=int, default=120, help="number of simulated days (default 120)")
     gen.add_argument("--max-account-members", type=int, default=60, help="members of the largest accounts")
+    gen.add_argument(
+        "--large-accounts", type=int, default=0, help="accounts of max-account-members members over all the days"
+    )
     gen.add_argument("--noise", type=float, default=1.0, help="scale of delivery defects; 0 for clean data")
     gen.add_argument("--chunk-rows", type=int, default=200_000, help="rows buffered before each bulk load")
     for sub in (gen, commands.add_parser("summary", help="row counts per layer of a built warehouse")):
@@ -172,6 +184,18 @@ def main(argv: list[str] | None = None) -> int:
     ben.add_argument("--reuse-raw", action="store_true", help="reuse a generated raw warehouse of the same settings")
     ben.add_argument("--memory-limit", default="3GB", help="DuckDB memory_limit during the builds")
     ben.add_argument("--threads", type=int, default=None, help="dbt threads (default: the profile's)")
+    ben.add_argument(
+        "--max-account-members",
+        type=int,
+        default=800,
+        help="members of the largest accounts (default 800)",
+    )
+    ben.add_argument(
+        "--large-accounts",
+        type=int,
+        default=3,
+        help="accounts with the largest membership from the first day to the last (default 3: over 100k events each)",
+    )
 
     args = parser.parse_args(argv)
     try:

@@ -76,6 +76,9 @@ class GeneratorConfig:
     days: int = 120
     #: Members of the largest accounts; sizes are heavy-tailed below this cap.
     max_account_members: int = 60
+    #: The first this many accounts have max_account_members members from the first day to the
+    #: last (the benchmark's accounts with over 100k events each).
+    large_accounts: int = 0
     #: Probability scale of every delivery defect (0 gives clean data).
     noise: float = 1.0
 
@@ -88,6 +91,8 @@ class GeneratorConfig:
             raise ValueError(f"max_account_members must be at least 1, got {self.max_account_members}")
         if self.noise < 0:
             raise ValueError(f"noise must be non-negative, got {self.noise}")
+        if self.large_accounts < 0:
+            raise ValueError(f"large_accounts must be non-negative, got {self.large_accounts}")
 
     @property
     def start_us(self) -> int:
@@ -427,6 +432,8 @@ class Generator:
         members = min(config.max_account_members, 1 + int(rng.paretovariate(1.3)) - 1 + rng.randint(0, 2))
         converts = rng.random() < 0.4
         churn_day = created_day + rng.randint(10, 120) if rng.random() < 0.3 else config.days
+        if account_number < config.large_accounts:
+            created_day, members, churn_day = 0, config.max_account_members, config.days
         # Some paying customers fade: from this day their members come back far less often
         # (the accounts a customer-success team must find; their health drops).
         fades_from = created_day + 14 + rng.randint(5, 40) if converts and rng.random() < 0.3 else None

@@ -1,6 +1,6 @@
 """The funnel marts equal a brute-force Python computation on generated data, on both engines,
 with the default funnel and a second one of 4 steps repeating an event; the DuckDB fast path
-(ASOF JOIN) equals the portable SQL."""
+(per-entity lists of step times) equals the portable SQL."""
 
 from __future__ import annotations
 

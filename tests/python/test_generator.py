@@ -95,7 +95,19 @@ def test_shared_device_links_two_users_to_one_anonymous_id() -> None:
     assert any(len(users) > 1 for users in users_by_device.values())
 
 
-@pytest.mark.parametrize("bad", [{"events": 0}, {"days": 3}, {"max_account_members": 0}, {"noise": -1}])
+def test_large_accounts_have_every_member_from_the_first_day() -> None:
+    config = GeneratorConfig(events=1, seed=7, days=20, max_account_members=40, large_accounts=1)
+    groups = [row for table, row in _generate(config) if table.endswith(".groups")]
+    first_account = groups[0]["group_id"].strip()
+    members = {row["user_id"].strip() for row in groups if row["group_id"].strip() == first_account and row["user_id"]}
+    assert len(members) == 40
+    first_call_us = min(row["received_at"] for row in groups if row["group_id"].strip() == first_account)
+    assert config.start_us <= first_call_us < config.start_us + 86_400 * 1_000_000
+
+
+@pytest.mark.parametrize(
+    "bad", [{"events": 0}, {"days": 3}, {"max_account_members": 0}, {"noise": -1}, {"large_accounts": -1}]
+)
 def test_bad_configuration_is_refused_with_the_parameter_named(bad: dict[str, Any]) -> None:
     with pytest.raises(ValueError, match=next(iter(bad))):
         GeneratorConfig(**bad)

@@ -10,16 +10,17 @@
     - Columns step_1_at .. step_<n>_at, n the longest configured funnel; steps beyond a
       funnel's length are null.
 
-    Each step is one join of the entities still in the funnel with that step's occurrences
-    (an ASOF join on DuckDB): linear in events, no self-join of all occurrences.
+    Step matching is engine-aware (funnel_entity_steps): portable SQL makes each step one
+    join of the entities still in the funnel with that step's occurrences; DuckDB gathers
+    each entity's times per step event in one aggregation and picks each step from those
+    lists. Both are linear in events, with no self-join of all occurrences.
 #}
 
 -- depends_on: {{ ref('tracking_plan') }}
 
 {%- set funnels = product_analytics.config_funnels() %}
 {%- set max_steps = product_analytics.funnel_max_steps(funnels) %}
-{%- set step_names = [] %}
-{%- for funnel in funnels %}{% for step in funnel["steps"] %}{% if step not in step_names %}{% do step_names.append(step) %}{% endif %}{% endfor %}{% endfor %}
+{%- set step_names = product_analytics.funnel_step_names(funnels) %}
 {%- set breakdown_trait = var("funnel_breakdown_trait") %}
 {%- set account_traits = product_analytics.config_traits("account_traits") | map(attribute="name") | list %}
 {%- set signup_event = product_analytics.config_non_empty_string("signup_event") %}
@@ -27,7 +28,7 @@
 
 with
 
-step_events as (
+step_events as {{ product_analytics.inline_cte() }} (
     select
         event_id,
         event_name,
@@ -74,63 +75,23 @@ signup_properties as (
     {%- endif %}
 ),
 
+{{ product_analytics.funnel_shared_ctes(funnels, step_names) }}
+
 {%- for funnel in funnels %}
 {%- set funnel_index = loop.index %}
 {%- for entity_type in funnel["entity_types"] %}
 {%- set prefix = "funnel_" ~ funnel_index ~ "_" ~ entity_type %}
-{%- set entity_column = "user_id" if entity_type == "user" else "account_id" %}
-{%- for step in funnel["steps"] %}
 
-{{ prefix }}_occurrences_{{ loop.index }} as (
-    select
-        {{ entity_column }} as entity_id,
-        event_at,
-        event_id,
-        account_id
-    from step_events
-    where event_name = '{{ step }}' and {{ entity_column }} is not null
-),
-{%- endfor %}
-
-{{ prefix }}_step_1 as (
-    select
-        entity_id,
-        event_at as step_1_at,
-        event_at as step_at,
-        event_id as step_1_event_id,
-        account_id as step_1_account_id
-    from (
-        select
-            entity_id,
-            event_at,
-            event_id,
-            account_id,
-            row_number() over (partition by entity_id order by event_at, event_id) as occurrence_number
-        from {{ prefix }}_occurrences_1
-    ) as first_occurrences
-    where occurrence_number = 1
-),
-{%- for step in funnel["steps"][1:] %}
-{%- set step_number = loop.index + 1 %}
-
-{{ prefix }}_step_{{ step_number }} as (
-    {{ product_analytics.funnel_next_step(
-        prefix ~ "_step_" ~ (step_number - 1),
-        prefix ~ "_occurrences_" ~ step_number,
-        step == funnel["steps"][step_number - 2],
-        funnel["window_days"],
-    ) }}
-),
-{%- endfor %}
+{{ product_analytics.funnel_entity_steps(funnel, entity_type, prefix, step_names) }},
 
 {{ prefix }} as (
     select
         cast('{{ funnel["name"] }}' as {{ dbt.type_string() }}) as funnel_name,
         cast('{{ entity_type }}' as {{ dbt.type_string() }}) as entity_type,
-        {{ prefix }}_step_1.entity_id,
+        entity_id,
         {%- for step_number in range(1, max_steps + 1) %}
         {%- if step_number <= funnel["steps"] | length %}
-        {{ prefix }}_step_{{ step_number }}.step_at as step_{{ step_number }}_at,
+        step_{{ step_number }}_at,
         {%- else %}
         cast(null as {{ dbt.type_timestamp() }}) as step_{{ step_number }}_at,
         {%- endif %}
@@ -138,17 +99,13 @@ signup_properties as (
         {{ funnel["steps"] | length }} as funnel_steps,
         {{ funnel["window_days"] }} as window_days,
         {%- if entity_type == "user" %}
-        {{ prefix }}_step_1.step_1_account_id as step_1_account_id,
+        step_1_account_id,
         {%- else %}
-        {{ prefix }}_step_1.entity_id as step_1_account_id,
+        entity_id as step_1_account_id,
         {%- endif %}
-        {{ prefix }}_step_1.step_1_event_id,
+        step_1_event_id,
         {{ "true" if funnel["steps"][0] == signup_event else "false" }} as starts_with_signup
-    from {{ prefix }}_step_1
-    {% for step_number in range(2, funnel["steps"] | length + 1) -%}
-    left join {{ prefix }}_step_{{ step_number }}
-        on {{ prefix }}_step_1.entity_id = {{ prefix }}_step_{{ step_number }}.entity_id
-    {% endfor -%}
+    from {{ prefix }}_steps
 ),
 {%- endfor %}
 {%- endfor %}
