@@ -59,8 +59,9 @@ def _one(warehouse: Warehouse, sql: str) -> Any:
     return next(iter(rows[0].values()))
 
 
-def inject_changes_to_the_past(warehouse: Warehouse) -> tuple[datetime, str]:
-    """Add batch-2 calls that change batch-1 facts. Returns the split time and the user to delete."""
+def inject_changes_to_the_past(warehouse: Warehouse) -> tuple[datetime, str, str, str]:
+    """Add batch-2 calls that change batch-1 facts. Returns the split time, the user to delete,
+    and the user regrouped by a late group call with the account it moves them to."""
     split = _one(
         warehouse,
         "select received_at from segment_web.tracks order by received_at "
@@ -79,7 +80,7 @@ def inject_changes_to_the_past(warehouse: Warehouse) -> tuple[datetime, str]:
         """
     )
     assert len(early_users) == 5
-    alias_from, alias_to, to_delete, regrouped, identified = (u["user_id"] for u in early_users)
+    alias_from, alias_to, to_delete, _, identified = (u["user_id"] for u in early_users)
     visitors = warehouse.rows(
         f"""
         select anonymous_id from segment_web.pages
@@ -100,6 +101,63 @@ def inject_changes_to_the_past(warehouse: Warehouse) -> tuple[datetime, str]:
     other_account = _one(
         warehouse,
         f"select group_id from segment_web.groups where received_at < '{split}' order by received_at limit 1",
+    )
+    regroup_at = split - timedelta(days=10)
+    groups = (
+        '(select user_id, group_id, "timestamp" from segment_web.groups '
+        'union all select user_id, group_id, "timestamp" from segment_backend.groups) as group_calls'
+    )
+    # A user already in another account, whose tracks after the late call's time no
+    # context_group_id pins: the late group call moves them all out of that account, which
+    # nothing else in batch 2 changes on those days.
+    regrouped = _one(
+        warehouse,
+        f"""
+        select trim(tracks.user_id) from segment_web.tracks as tracks
+        where tracks.received_at < '{split}' and tracks."timestamp" > '{regroup_at + timedelta(days=1)}'
+          and tracks.context_group_id is null
+          and trim(tracks.user_id) in (
+            select trim(user_id) from {groups}
+            where "timestamp" < '{regroup_at}' and trim(group_id) <> '{other_account}'
+          )
+          and trim(tracks.user_id) not in (
+            select trim(user_id) from {groups}
+            where "timestamp" >= '{regroup_at}' and user_id is not null
+          )
+          and trim(tracks.user_id) not in (
+            select trim(user_id) from segment_web.tracks
+            where context_group_id is not null and "timestamp" >= '{regroup_at}' and user_id is not null
+            union all
+            select trim(user_id) from segment_backend.tracks
+            where context_group_id is not null and "timestamp" >= '{regroup_at}' and user_id is not null
+          )
+          -- in no account the other injected calls touch
+          and trim(tracks.user_id) not in (
+            select trim(user_id) from {groups} where user_id is not null and trim(group_id) in (
+              select trim(group_id) from {groups}
+              where trim(user_id) in ('{alias_from}', '{alias_to}', '{to_delete}', '{identified}')
+                 or trim(group_id) = '{opting_out}'
+            )
+          )
+          -- nor in an account with members whose late or redelivered batch-2 events change it
+          and trim(tracks.user_id) not in (
+            select trim(user_id) from {groups} where user_id is not null and trim(group_id) in (
+              select trim(group_id) from {groups} where trim(user_id) in (
+                select trim(user_id) from segment_web.tracks
+                where received_at >= '{split - timedelta(days=3)}' and "timestamp" < '{split}' and user_id is not null
+                union all
+                select trim(user_id) from segment_web.pages
+                where received_at >= '{split - timedelta(days=3)}' and "timestamp" < '{split}' and user_id is not null
+                union all
+                select trim(user_id) from segment_backend.tracks
+                where received_at >= '{split - timedelta(days=3)}' and "timestamp" < '{split}' and user_id is not null
+              )
+            )
+          )
+        group by trim(tracks.user_id)
+        order by trim(tracks.user_id)
+        limit 1
+        """,
     )
     a_day_ago = split - timedelta(days=1)
     with warehouse.connection() as con:
@@ -135,7 +193,7 @@ def inject_changes_to_the_past(warehouse: Warehouse) -> tuple[datetime, str]:
             "segment_web.groups",
             # Backfilled ten days back, beyond the lookback: only reprocessing the user's events
             # from the call's time on moves them to the other account.
-            {**_call("late-group", split - timedelta(days=10), late), "user_id": regrouped, "group_id": other_account},
+            {**_call("late-group", regroup_at, late), "user_id": regrouped, "group_id": other_account},
         )
         _insert(
             con,
@@ -149,7 +207,7 @@ def inject_changes_to_the_past(warehouse: Warehouse) -> tuple[datetime, str]:
         )
         con.execute("create schema if not exists privacy")
         con.execute("create table if not exists privacy.deleted_users (user_id varchar)")
-    return split, to_delete
+    return split, to_delete, regrouped, other_account
 
 
 def _hold_out_batch_2(warehouse: Warehouse, split: datetime) -> None:
@@ -189,11 +247,16 @@ def test_incremental_runs_equal_a_full_refresh(engine: str, tmp_path: Path) -> N
     full = make_warehouse(engine, "full", tmp_path)
     for warehouse in (incremental, full):
         load_generated(warehouse, CONFIG)
-        split, deleted_user = inject_changes_to_the_past(warehouse)
+        split, deleted_user, regrouped, other_account = inject_changes_to_the_past(warehouse)
 
     _hold_out_batch_2(incremental, split)
     incremental.dbt("build", vars=VARS)
     before = _snapshot(incremental)
+    regrouped_events = (
+        "select event_id, account_id from marts.fct_events "
+        f"where user_id = '{regrouped}' and event_at >= '{split - timedelta(days=9)}' and event_at < '{split}'"
+    )
+    accounts_before = {row["event_id"]: row["account_id"] for row in incremental.rows(regrouped_events)}
     _load_batch_2(incremental, deleted_user)
     incremental.dbt("build", vars=VARS)
     incremental.dbt("build", vars=VARS)  # a run with nothing new changes nothing
@@ -211,5 +274,12 @@ def test_incremental_runs_equal_a_full_refresh(engine: str, tmp_path: Path) -> N
     assert before["marts.fct_events"] != actual["marts.fct_events"]
     assert before["intermediate.int_engagement__activity_days"] != actual["intermediate.int_engagement__activity_days"]
     assert "marts.metrics_retention_cohorts" in actual
+    # The late group call moved some of the regrouped user's earlier events out of another
+    # account, whose health must be recomputed for those days although nothing new names it.
+    accounts_after = {row["event_id"]: row["account_id"] for row in incremental.rows(regrouped_events)}
+    assert any(
+        account not in (None, other_account) and accounts_after.get(event_id) == other_account
+        for event_id, account in accounts_before.items()
+    ), (accounts_before, accounts_after)
     users = {row[0] for row in actual["marts.dim_users"]}
     assert deleted_user not in users

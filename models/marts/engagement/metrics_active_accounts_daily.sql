@@ -41,23 +41,11 @@ account_first_days as (
 ),
 
 membership_changes as (
-    select
-        'daa' as metric,
-        daily.change_day,
-        daily.delta
-    from ({{ product_analytics.window_membership_changes("account_days", ["account_id"], 1) }}) as daily
-    union all
-    select
-        'waa' as metric,
-        weekly.change_day,
-        weekly.delta
-    from ({{ product_analytics.window_membership_changes("account_days", ["account_id"], weekly_days) }}) as weekly
-    union all
-    select
-        'maa' as metric,
-        monthly.change_day,
-        monthly.delta
-    from ({{ product_analytics.window_membership_changes("account_days", ["account_id"], monthly_days) }}) as monthly
+    {{ product_analytics.window_membership_changes("account_days", ["account_id"], [
+        {"name": "daa", "days": 1},
+        {"name": "waa", "days": weekly_days},
+        {"name": "maa", "days": monthly_days},
+    ]) }}
 ),
 
 -- Members active for the account in the monthly window, per account, at each day it changes.
@@ -65,14 +53,15 @@ active_member_counts as (
     select
         member_changes.account_id,
         member_changes.change_day,
-        sum(sum(member_changes.delta)) over (
+        sum(sum(member_changes.active_members)) over (
             partition by member_changes.account_id
             order by member_changes.change_day
             rows between unbounded preceding and current row
         ) as active_members
     from (
         {{ product_analytics.window_membership_changes(
-            "member_days", ["account_id", "user_id"], monthly_days, keep_columns=["account_id"]
+            "member_days", ["account_id", "user_id"], [{"name": "active_members", "days": monthly_days}],
+            keep_columns=["account_id"],
         ) }}
     ) as member_changes
     group by member_changes.account_id, member_changes.change_day
@@ -80,7 +69,6 @@ active_member_counts as (
 
 multi_user_changes as (
     select
-        'multi_user_active_accounts' as metric,
         flags.change_day,
         flags.is_multi_user - coalesce(
             lag(flags.is_multi_user) over (partition by flags.account_id order by flags.change_day), 0
@@ -94,28 +82,41 @@ multi_user_changes as (
     ) as flags
 ),
 
-total_account_changes as (
-    select
-        'total_accounts' as metric,
-        account_first_days.first_reported_day as change_day,
-        1 as delta
-    from account_first_days
-),
-
 daily_changes as (
     select
         all_changes.change_day,
-        sum(case when all_changes.metric = 'daa' then all_changes.delta else 0 end) as daa_change,
-        sum(case when all_changes.metric = 'waa' then all_changes.delta else 0 end) as waa_change,
-        sum(case when all_changes.metric = 'maa' then all_changes.delta else 0 end) as maa_change,
-        sum(case when all_changes.metric = 'multi_user_active_accounts' then all_changes.delta else 0 end) as multi_user_change,
-        sum(case when all_changes.metric = 'total_accounts' then all_changes.delta else 0 end) as total_accounts_change
+        sum(all_changes.daa) as daa_change,
+        sum(all_changes.waa) as waa_change,
+        sum(all_changes.maa) as maa_change,
+        sum(all_changes.multi_user) as multi_user_change,
+        sum(all_changes.total_accounts) as total_accounts_change
     from (
-        select * from membership_changes
+        select
+            change_day,
+            daa,
+            waa,
+            maa,
+            0 as multi_user,
+            0 as total_accounts
+        from membership_changes
         union all
-        select * from multi_user_changes
+        select
+            change_day,
+            0 as daa,
+            0 as waa,
+            0 as maa,
+            delta as multi_user,
+            0 as total_accounts
+        from multi_user_changes
         union all
-        select * from total_account_changes
+        select
+            first_reported_day as change_day,
+            0 as daa,
+            0 as waa,
+            0 as maa,
+            0 as multi_user,
+            1 as total_accounts
+        from account_first_days
     ) as all_changes
     group by all_changes.change_day
 ),

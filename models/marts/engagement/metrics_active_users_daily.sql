@@ -25,41 +25,22 @@ user_days as (
     where entity_type = 'user'
 ),
 
-membership_changes as (
-    select
-        'dau' as metric,
-        daily.change_day,
-        daily.delta
-    from ({{ product_analytics.window_membership_changes("user_days", ["user_id"], 1) }}) as daily
-    union all
-    select
-        'wau' as metric,
-        weekly.change_day,
-        weekly.delta
-    from ({{ product_analytics.window_membership_changes("user_days", ["user_id"], weekly_days) }}) as weekly
-    union all
-    select
-        'mau' as metric,
-        monthly.change_day,
-        monthly.delta
-    from ({{ product_analytics.window_membership_changes("user_days", ["user_id"], monthly_days) }}) as monthly
-    union all
-    select
-        'power_users' as metric,
-        power.change_day,
-        power.delta
-    from ({{ product_analytics.window_membership_changes("user_days", ["user_id"], weekly_days, power_days) }}) as power
-),
-
 daily_changes as (
     select
-        change_day,
-        sum(case when metric = 'dau' then delta else 0 end) as dau_change,
-        sum(case when metric = 'wau' then delta else 0 end) as wau_change,
-        sum(case when metric = 'mau' then delta else 0 end) as mau_change,
-        sum(case when metric = 'power_users' then delta else 0 end) as power_users_change
-    from membership_changes
-    group by change_day
+        changes.change_day,
+        sum(changes.dau) as dau_change,
+        sum(changes.wau) as wau_change,
+        sum(changes.mau) as mau_change,
+        sum(changes.power_users) as power_users_change
+    from (
+        {{ product_analytics.window_membership_changes("user_days", ["user_id"], [
+            {"name": "dau", "days": 1},
+            {"name": "wau", "days": weekly_days},
+            {"name": "mau", "days": monthly_days},
+            {"name": "power_users", "days": weekly_days, "min_days": power_days},
+        ]) }}
+    ) as changes
+    group by changes.change_day
 ),
 
 new_users as (

@@ -19,11 +19,12 @@
     user enters the window on their day and leaves `window` days later, and so on. Changes
     before the first row computed are folded into it, so no dense history is needed.
 
-    Incremental: a run recomputes every day from the first one the new data can change
-    (the earliest day of an event fct_events recomputes, of a new group call, of a group call
-    of a user whose events are recomputed, or the day after the last day reported); rows of
-    accounts that no longer exist or days outside an account's span are removed by the
-    post-hook. Changing the tracking plan's feature events or any health variable needs a
+    Incremental: a run recomputes each account from the first day the new data can change
+    for it, and every account from the day after the last day reported. An account changes
+    from the earliest day of an event fct_events recomputes that is attributed to it now, of
+    a new group call into it, or of the events and calls of a user of it (any of the user's
+    group calls) whose events or memberships can have changed; rows of accounts that no
+    longer exist or days outside an account's span are removed by the post-hook. Changing the tracking plan's feature events or any health variable needs a
     full refresh (allow_full_refresh).
 #}
 
@@ -37,7 +38,7 @@
 
 {{ config(
     materialized="incremental",
-    unique_key="date_day",
+    unique_key=["account_id", "date_day"],
     incremental_strategy="delete+insert",
     on_schema_change="fail",
     full_refresh=product_analytics.allow_full_refresh(),
@@ -57,54 +58,92 @@ with
     column=dbt.dateadd("hour", -48, "cast(date_day as " ~ dbt.type_timestamp() ~ ")")
 )) }},
 
-changed_days as (
-    select min(events_to_process.event_date) as changed_day from events_to_process
+-- The first day each account can change: the days of the recomputed events attributed to it
+-- now, and for every account a user of it was in, the events and calls of that user that can
+-- have changed (an event can leave one of them for another).
+changed_account_days as (
+    select
+        events.account_id,
+        min(events.event_date) as changed_day
+    from {{ ref('fct_events') }} as events
+    inner join events_to_process
+        on events.event_id = events_to_process.event_id
+    where events.account_id is not null
+    group by events.account_id
     union all
-    select min({{ product_analytics.reporting_date("new_group_calls.event_at") }}) from new_group_calls
-    union all
-    -- Memberships of users whose identity changed, or who were deleted.
-    select min({{ product_analytics.reporting_date("group_calls.event_at") }})
+    select
+        group_calls.account_id,
+        min({{ product_analytics.reporting_date("affected_users.affected_since") }}) as changed_day
     from group_calls
     inner join affected_users
-        on
-            group_calls.user_id = affected_users.user_id
-            and group_calls.event_at >= affected_users.affected_since
+        on group_calls.user_id = affected_users.user_id
+    group by group_calls.account_id
     union all
-    select {{ product_analytics.add_days("max(health.date_day)", 1) }} from {{ this }} as health
+    select
+        new_group_calls.account_id,
+        min({{ product_analytics.reporting_date("new_group_calls.event_at") }}) as changed_day
+    from new_group_calls
+    group by new_group_calls.account_id
 ),
 
 recompute_range as (
-    select coalesce(min(changed_day), cast({{ product_analytics.all_time() }} as date)) as recompute_from
-    from changed_days
+    select
+        changed_account_days.account_id,
+        min(changed_account_days.changed_day) as recompute_from
+    from changed_account_days
+    group by changed_account_days.account_id
+),
+
+-- Every account is computed from the day after the last day reported.
+next_day as (
+    select coalesce(
+        {{ product_analytics.add_days("max(health.date_day)", 1) }},
+        cast({{ product_analytics.all_time() }} as date)
+    ) as next_day
+    from {{ this }} as health
+),
+
+-- The first day computed per account: its first reported day, within the days this run
+-- recomputes for it.
+accounts as (
+    select
+        lifespans.account_id,
+        greatest(
+            lifespans.first_reported_day,
+            coalesce(least(recompute_range.recompute_from, next_day.next_day), next_day.next_day)
+        ) as first_computed_day
+    from {{ ref('int_accounts__lifespans') }} as lifespans
+    cross join next_day
+    left join recompute_range
+        on lifespans.account_id = recompute_range.account_id
 ),
 
 {% else %}
 
-recompute_range as (
-    select cast({{ product_analytics.all_time() }} as date) as recompute_from
+accounts as (
+    select
+        account_id,
+        first_reported_day as first_computed_day
+    from {{ ref('int_accounts__lifespans') }}
 ),
 
 {% endif %}
 
-bounds as (
+-- Input days a computed day reads: the `lookback_days` days ending it.
+account_inputs as (
     select
-        recompute_range.recompute_from,
-        {{ product_analytics.add_days("recompute_range.recompute_from", -(lookback_days - 1)) }} as input_from
-    from recompute_range
+        account_id,
+        first_computed_day,
+        {{ product_analytics.add_days("first_computed_day", -(lookback_days - 1)) }} as input_from
+    from accounts
+),
+
+bounds as (
+    select min(input_from) as input_from from account_inputs
 ),
 
 reporting_days as (
     select date_day from {{ ref('int_engagement__reporting_days') }}
-),
-
--- The first day computed per account: its first reported day, within the days this run
--- recomputes.
-accounts as (
-    select
-        lifespans.account_id,
-        greatest(lifespans.first_reported_day, bounds.recompute_from) as first_computed_day
-    from {{ ref('int_accounts__lifespans') }} as lifespans
-    cross join bounds
 ),
 
 account_days as (
@@ -123,10 +162,12 @@ activity as (
         activity_days.date_day,
         activity_days.activity_events
     from {{ ref('int_engagement__activity_days') }} as activity_days
+    inner join account_inputs
+        on
+            activity_days.account_id = account_inputs.account_id
+            and activity_days.date_day >= account_inputs.input_from
     cross join bounds
-    where
-        activity_days.account_id is not null
-        and activity_days.date_day >= bounds.input_from
+    where activity_days.date_day >= bounds.input_from
 ),
 
 daily_activity as (
@@ -155,11 +196,14 @@ feature_days as (
         events.event_name,
         events.event_date as date_day
     from {{ ref('fct_events') }} as events
+    inner join account_inputs
+        on
+            events.account_id = account_inputs.account_id
+            and events.event_date >= account_inputs.input_from
     cross join bounds
     where
         events.event_type = 'track'
         and events.user_id is not null
-        and events.account_id is not null
         and events.event_date >= bounds.input_from
         and events.event_name in (select plan_features.event_name from plan_features)
 ),
@@ -192,11 +236,15 @@ window_offsets as (
 ),
 
 user_window_changes as (
-    {{ product_analytics.window_membership_changes("activity", ["account_id", "user_id"], window_days, keep_columns=["account_id"]) }}
+    {{ product_analytics.window_membership_changes(
+        "activity", ["account_id", "user_id"], [{"name": "delta", "days": window_days}], keep_columns=["account_id"]
+    ) }}
 ),
 
 feature_window_changes as (
-    {{ product_analytics.window_membership_changes("feature_days", ["account_id", "event_name"], window_days, keep_columns=["account_id"]) }}
+    {{ product_analytics.window_membership_changes(
+        "feature_days", ["account_id", "event_name"], [{"name": "delta", "days": window_days}], keep_columns=["account_id"]
+    ) }}
 ),
 
 memberships as (
