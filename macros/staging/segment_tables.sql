@@ -122,6 +122,34 @@
 {%- endmacro %}
 
 {#-
+    Run at the start of every dbt invocation (on-run-start): warns, naming the schema, for each
+    configured segment schema that holds none of the call tables, which is most often a typo
+    in `segment_schemas` (a schema whose collector has not synced yet looks the same, hence a
+    warning rather than an error). Renders no SQL.
+-#}
+{% macro warn_about_empty_segment_schemas() -%}
+    {%- if execute -%}
+        {%- set database = product_analytics.segment_database() -%}
+        {%- set call_types = ["identifies", "groups", "tracks", "pages", "screens", "aliases"] -%}
+        {%- for schema in product_analytics.segment_schemas() -%}
+            {%- set found = [] -%}
+            {%- for call_type in call_types -%}
+                {%- if adapter.get_relation(database=database, schema=schema, identifier=call_type) is not none -%}
+                    {%- do found.append(call_type) -%}
+                {%- endif -%}
+            {%- endfor -%}
+            {%- if not found -%}
+                {%- do exceptions.warn(
+                    "product_analytics: segment_schemas lists '" ~ schema ~ "', but "
+                    ~ database ~ "." ~ schema ~ " holds none of the Segment tables ("
+                    ~ call_types | join(", ") ~ "); nothing is read from it. Check the schema name."
+                ) -%}
+            {%- endif -%}
+        {%- endfor -%}
+    {%- endif -%}
+{%- endmacro %}
+
+{#-
     Columns found in a call type's tables beyond the standard ones: [{"name", "data_type"}],
     in first-seen order, without dropped PII columns and staging's own names. The type is
     the one of the first schema that has the column; time-zone-aware timestamps become
