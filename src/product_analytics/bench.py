@@ -38,6 +38,9 @@ class DbtRun:
     peak_rss_mib: float
     slowest_models: list[tuple[str, float]]
     model_seconds: dict[str, float]
+    #: Summed execution time of the nodes of each resource type (model, test, unit_test, seed);
+    #: with several threads the sum exceeds the wall time.
+    node_seconds_by_type: dict[str, float]
 
 
 def _run_dbt(args: list[str], env: dict[str, str], target_path: Path) -> DbtRun:
@@ -75,7 +78,17 @@ def _run_dbt(args: list[str], env: dict[str, str], target_path: Path) -> DbtRun:
         ),
         key=lambda item: -item[1],
     )
-    return DbtRun(seconds=seconds, peak_rss_mib=peak / 2**20, slowest_models=timings[:8], model_seconds=dict(timings))
+    by_type: dict[str, float] = {}
+    for result in results["results"]:
+        resource_type = result["unique_id"].split(".")[0]
+        by_type[resource_type] = by_type.get(resource_type, 0.0) + result["execution_time"]
+    return DbtRun(
+        seconds=seconds,
+        peak_rss_mib=peak / 2**20,
+        slowest_models=timings[:8],
+        model_seconds=dict(timings),
+        node_seconds_by_type=by_type,
+    )
 
 
 #: The models of the engagement and retention marts (issue 4), timed as a group.
@@ -187,6 +200,26 @@ def _time_funnels(warehouse: Path, env: dict[str, str], workdir: Path, memory_li
     return report
 
 
+#: Events of the nearly empty dataset whose builds measure the fixed cost of a run.
+FIXED_COST_EVENTS = 5_000
+
+
+def _time_fixed_cost(config: GeneratorConfig, dbt_args: list[str], env: dict[str, str], workdir: Path) -> DbtRun:
+    """A run's fixed cost: the same `dbt build` over a nearly empty warehouse (FIXED_COST_EVENTS
+    events over the same days), timed on its second, incremental run with no new data. What
+    remains is dbt itself (start-up, one round of statements per node) and every data test
+    and unit test, whatever the data volume."""
+    path = workdir / "fixed_cost.duckdb"
+    path.unlink(missing_ok=True)
+    small = GeneratorConfig(events=FIXED_COST_EVENTS, seed=config.seed, days=config.days)
+    _generate(small, path)
+    small_env = {**env, "DBT_DUCKDB_PATH": str(path)}
+    _run_dbt(dbt_args, small_env, workdir / "target_fixed_cost")
+    run = _run_dbt(dbt_args, small_env, workdir / "target_fixed_cost")
+    path.unlink()
+    return run
+
+
 def _group_seconds(run: DbtRun, prefixes: tuple[str, ...]) -> float:
     return sum(seconds for name, seconds in run.model_seconds.items() if name.startswith(prefixes))
 
@@ -289,6 +322,8 @@ def run_benchmark(
     con.close()
     print("Incremental build of the last day...", file=sys.stderr)
     incremental = _run_dbt(dbt_args, env, workdir / "target_incremental")
+    print(f"Fixed cost: the same builds over {FIXED_COST_EVENTS:,} events...", file=sys.stderr)
+    fixed_cost = _time_fixed_cost(config, dbt_args, env, workdir)
 
     full_events = events - held_out
     return {
@@ -301,6 +336,8 @@ def run_benchmark(
         "incremental_build": asdict(incremental),
         "full_build_events_per_second": full_events / full.seconds,
         "incremental_to_full_ratio": incremental.seconds / full.seconds,
+        "fixed_cost_build": asdict(fixed_cost),
+        "fixed_cost_to_full_ratio": fixed_cost.seconds / full.seconds,
         "engagement_marts": {
             "full_build_seconds": _group_seconds(full, ENGAGEMENT_MODELS),
             "incremental_build_seconds": _group_seconds(incremental, ENGAGEMENT_MODELS),
@@ -327,6 +364,14 @@ def print_report(result: dict[str, Any]) -> None:
     )
     print(f"incremental build: {incremental['seconds']:8.1f} s  peak {incremental['peak_rss_mib']:,.0f} MiB")
     print(f"incremental / full: {result['incremental_to_full_ratio']:.1%}")
+    fixed = result["fixed_cost_build"]
+    print(
+        f"fixed cost:        {fixed['seconds']:8.1f} s = {result['fixed_cost_to_full_ratio']:.1%} of the full build "
+        f"(an incremental build with no new data over {FIXED_COST_EVENTS:,} events)"
+    )
+    for label, run in (("full", full), ("incremental", incremental), ("fixed cost", fixed)):
+        parts = ", ".join(f"{kind} {seconds:.1f}s" for kind, seconds in sorted(run["node_seconds_by_type"].items()))
+        print(f"node seconds summed over threads ({label}): {parts}")
     engagement = result["engagement_marts"]
     print(
         f"engagement marts:  {engagement['full_build_seconds']:8.1f} s of the full build, "
