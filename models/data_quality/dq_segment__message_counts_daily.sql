@@ -71,15 +71,32 @@ with
         )
 ),
 
--- ...and whether any of their copies, of any day, was received.
+-- ...and whether any of their copies was received: among these rows, or (incremental runs,
+-- only for messages none of whose copies here has received_at) among the copies received
+-- before the recounted days. Those are rare, so older raw rows are usually not read at all.
 {{ call_type }}_rejected_messages as (
     select
-        all_copies.message_id,
-        count(all_copies.received_at) as copies_received
-    from {{ ref('base_segment__' ~ call_type) }} as all_copies
+        counted.message_id,
+        count(counted.received_at) as copies_received_here
+    from {{ call_type }}_rows as counted
     inner join {{ call_type }}_unstaged_messages as unstaged
-        on all_copies.message_id = unstaged.message_id
-    group by all_copies.message_id
+        on counted.message_id = unstaged.message_id
+    group by counted.message_id
+),
+
+{{ call_type }}_received_before as (
+    {%- if is_incremental() %}
+    select distinct earlier_copies.message_id
+    from {{ ref('base_segment__' ~ call_type) }} as earlier_copies
+    inner join {{ call_type }}_rejected_messages as rejected
+        on
+            earlier_copies.message_id = rejected.message_id
+            and rejected.copies_received_here = 0
+    where earlier_copies.received_at < {{ first_day }}
+    {%- else %}
+    select cast(null as {{ dbt.type_string() }}) as message_id
+    where 1 = 0
+    {%- endif %}
 ),
 
 {{ call_type }}_row_outcomes as (
@@ -90,13 +107,16 @@ with
         case
             when counted.message_id is null then 'rejected_missing_id'
             -- The kept copy is the earliest received; it lacks received_at only when all copies do.
-            when rejected.copies_received = 0 then 'rejected_missing_received_at'
+            when rejected.copies_received_here = 0 and received_before.message_id is null
+                then 'rejected_missing_received_at'
             when rejected.message_id is not null then '{{ reason }}'
             else 'kept_or_duplicate'
         end as outcome
     from {{ call_type }}_rows as counted
     left join {{ call_type }}_rejected_messages as rejected
         on counted.message_id = rejected.message_id
+    left join {{ call_type }}_received_before as received_before
+        on counted.message_id = received_before.message_id
 ),
 
 {{ call_type }}_kept as (

@@ -205,6 +205,29 @@ def inject_changes_to_the_past(warehouse: Warehouse) -> tuple[datetime, str, str
                 "analytics_opt_out": True,
             },
         )
+        # A track rejected for its blank name, received long before the split, and a copy of it
+        # without received_at (recounted by every run): the copy's outcome depends on the early
+        # copy, which an incremental run of the data-quality counts no longer recounts. And a
+        # call whose only copy lacks received_at.
+        blank_name = {
+            **_call("dq-blank-name", regroup_at, regroup_at),
+            "event": "opened_report",
+            "event_text": " ",
+            "anonymous_id": "anon-dq",
+        }
+        _insert(con, "segment_web.tracks", blank_name)
+        _insert(con, "segment_web.tracks", {**blank_name, "received_at": None, "uuid_ts": None})
+        _insert(
+            con,
+            "segment_web.tracks",
+            {
+                **blank_name,
+                "id": "dq-never-received",
+                "event_text": "Opened Report",
+                "received_at": None,
+                "uuid_ts": None,
+            },
+        )
         con.execute("create schema if not exists privacy")
         con.execute("create table if not exists privacy.deleted_users (user_id varchar)")
     return split, to_delete, regrouped, other_account
@@ -281,5 +304,12 @@ def test_incremental_runs_equal_a_full_refresh(engine: str, tmp_path: Path) -> N
         account not in (None, other_account) and accounts_after.get(event_id) == other_account
         for event_id, account in accounts_before.items()
     ), (accounts_before, accounts_after)
+    outcomes = incremental.rows(
+        "select outcome, sum(row_count) as row_count from marts.dq_segment__message_counts_daily "
+        "where call_type = 'tracks' and outcome like 'rejected_%' group by outcome"
+    )
+    outcomes = {row["outcome"]: row["row_count"] for row in outcomes}
+    assert outcomes.get("rejected_missing_received_at", 0) >= 1
+    assert outcomes.get("rejected_empty_event_name", 0) >= 2
     users = {row[0] for row in actual["marts.dim_users"]}
     assert deleted_user not in users
