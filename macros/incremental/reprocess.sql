@@ -201,33 +201,20 @@ affected_anonymous_ids as (
 ),
 
 events_to_process as (
-    select * from staged_events
-    where received_at >= {{ cutoff }}
-
-    union
-
     select staged_events.*
     from staged_events
-    inner join affected_sent_user_ids
-        on
-            staged_events.sent_user_id = affected_sent_user_ids.sent_user_id
-            and staged_events.event_at >= affected_sent_user_ids.affected_since
-
-    union
-
+    left join affected_sent_user_ids
+        on staged_events.sent_user_id = affected_sent_user_ids.sent_user_id
     -- Anonymous events resolve through their anonymous id; events with a user id do not.
-    select staged_events.*
-    from staged_events
-    inner join affected_anonymous_ids
+    left join affected_anonymous_ids
         on
             staged_events.sent_user_id is null
             and staged_events.anonymous_id = affected_anonymous_ids.anonymous_id
-            and staged_events.event_at >= affected_anonymous_ids.affected_since
-
-    union
-
-    select * from staged_events
-    where context_group_id in (select opt_out_changed_accounts.account_id from opt_out_changed_accounts)
+    where
+        staged_events.received_at >= {{ cutoff }}
+        or staged_events.event_at >= affected_sent_user_ids.affected_since
+        or staged_events.event_at >= affected_anonymous_ids.affected_since
+        or staged_events.context_group_id in (select opt_out_changed_accounts.account_id from opt_out_changed_accounts)
 )
 {%- endmacro %}
 
