@@ -10,6 +10,11 @@
 #}
 
 {#- The standard columns of every call type: raw name -> staged name and kind. -#}
+{#- The Segment call types (one raw table each), in the order of segment_call_specs(). -#}
+{% macro segment_call_types() -%}
+    {{ return(product_analytics.segment_call_specs().keys() | list) }}
+{%- endmacro %}
+
 {% macro segment_call_spec(call_type) -%}
     {%- set common = [
         {"raw": "id", "name": "message_id", "kind": "identifier"},
@@ -23,7 +28,24 @@
         {"raw": "anonymous_id", "name": "anonymous_id", "kind": "identifier"},
         {"raw": "context_group_id", "name": "context_group_id", "kind": "identifier"},
     ] -%}
-    {%- set specific = {
+    {%- set specific = product_analytics.segment_call_specs() -%}
+    {%- if call_type not in specific -%}
+        {{ exceptions.raise_compiler_error(
+            "product_analytics: unknown Segment call type '" ~ call_type ~ "', expected one of "
+            ~ (product_analytics.segment_call_types() | join(", "))
+        ) }}
+    {%- endif -%}
+    {%- set spec = specific[call_type] -%}
+    {{ return({
+        "columns": common + spec["columns"],
+        "required": spec["required"],
+        "one_of": spec["one_of"],
+    }) }}
+{%- endmacro %}
+
+{#- The columns, required columns and user columns (one_of) specific to each call type. -#}
+{% macro segment_call_specs() -%}
+    {{ return({
         "tracks": {
             "columns": [
                 {"raw": "event", "name": "event_slug", "kind": "string"},
@@ -57,18 +79,6 @@
             "required": ["id", "received_at", "previous_id", "user_id"],
             "one_of": [],
         },
-    } -%}
-    {%- if call_type not in specific -%}
-        {{ exceptions.raise_compiler_error(
-            "product_analytics: unknown Segment call type '" ~ call_type ~ "', expected one of "
-            ~ (specific.keys() | list | join(", "))
-        ) }}
-    {%- endif -%}
-    {%- set spec = specific[call_type] -%}
-    {{ return({
-        "columns": common + spec["columns"],
-        "required": spec["required"],
-        "one_of": spec["one_of"],
     }) }}
 {%- endmacro %}
 
@@ -130,7 +140,7 @@
 {% macro warn_about_empty_segment_schemas() -%}
     {%- if execute -%}
         {%- set database = product_analytics.segment_database() -%}
-        {%- set call_types = ["identifies", "groups", "tracks", "pages", "screens", "aliases"] -%}
+        {%- set call_types = product_analytics.segment_call_types() -%}
         {%- for schema in product_analytics.segment_schemas() -%}
             {%- set found = [] -%}
             {%- for call_type in call_types -%}

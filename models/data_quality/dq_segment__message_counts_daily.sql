@@ -84,8 +84,9 @@ with
     group by counted.message_id
 ),
 
+{%- if is_incremental() %}
+
 {{ call_type }}_received_before as (
-    {%- if is_incremental() %}
     select distinct earlier_copies.message_id
     from {{ ref('base_segment__' ~ call_type) }} as earlier_copies
     inner join {{ call_type }}_rejected_messages as rejected
@@ -93,11 +94,8 @@ with
             earlier_copies.message_id = rejected.message_id
             and rejected.copies_received_here = 0
     where earlier_copies.received_at < {{ first_day }}
-    {%- else %}
-    select cast(null as {{ dbt.type_string() }}) as message_id
-    where 1 = 0
-    {%- endif %}
 ),
+{%- endif %}
 
 {{ call_type }}_row_outcomes as (
     select
@@ -107,7 +105,9 @@ with
         case
             when counted.message_id is null then 'rejected_missing_id'
             -- The kept copy is the earliest received; it lacks received_at only when all copies do.
-            when rejected.copies_received_here = 0 and received_before.message_id is null
+            when
+                rejected.copies_received_here = 0
+                {%- if is_incremental() %} and received_before.message_id is null{% endif %}
                 then 'rejected_missing_received_at'
             when rejected.message_id is not null then '{{ reason }}'
             else 'kept_or_duplicate'
@@ -115,8 +115,10 @@ with
     from {{ call_type }}_rows as counted
     left join {{ call_type }}_rejected_messages as rejected
         on counted.message_id = rejected.message_id
+    {%- if is_incremental() %}
     left join {{ call_type }}_received_before as received_before
         on counted.message_id = received_before.message_id
+    {%- endif %}
 ),
 
 {{ call_type }}_kept as (

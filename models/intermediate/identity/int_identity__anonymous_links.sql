@@ -15,7 +15,7 @@
     full_refresh=product_analytics.allow_full_refresh(),
 ) }}
 
-{%- set call_types = ["tracks", "pages", "screens", "identifies", "groups", "aliases"] %}
+{%- set call_types = product_analytics.segment_call_types() %}
 
 with
 
