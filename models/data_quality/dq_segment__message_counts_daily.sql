@@ -105,10 +105,12 @@ with
         case
             when counted.message_id is null then 'rejected_missing_id'
             -- The kept copy is the earliest received; it lacks received_at only when all copies do.
-            when
-                rejected.copies_received_here = 0
-                {%- if is_incremental() %} and received_before.message_id is null{% endif %}
+            {%- if is_incremental() %}
+            when rejected.copies_received_here = 0 and received_before.message_id is null
                 then 'rejected_missing_received_at'
+            {%- else %}
+            when rejected.copies_received_here = 0 then 'rejected_missing_received_at'
+            {%- endif %}
             when rejected.message_id is not null then '{{ reason }}'
             else 'kept_or_duplicate'
         end as outcome
