@@ -53,7 +53,7 @@ def _sql_seconds_by_model(log: Path) -> dict[str, float]:
         event = json.loads(line)
         if event["info"]["name"] != "SQLQueryStatus":
             continue
-        unique_id = event["data"].get("node_info", {}).get("unique_id", "")
+        unique_id = (event["data"].get("node_info") or {}).get("unique_id") or ""
         if unique_id.startswith("model."):
             name = unique_id.split(".")[-1]
             seconds[name] = seconds.get(name, 0.0) + float(event["data"]["elapsed"])
