@@ -26,6 +26,30 @@
 {%- endmacro %}
 
 {#-
+    Each account's opt-out status (SPEC section 4): the latest non-null value of the opt-out
+    trait over the group calls of int_accounts__group_calls (deleted users' included) that
+    meet `condition`, ordered as latest_non_null orders them. A query of (account_id,
+    opts_out): one row per account that sent a value.
+-#}
+{% macro latest_opt_out_values(condition="1 = 1") -%}
+    select
+        account_id,
+        opts_out
+    from (
+        select
+            account_id,
+            opts_out,
+            row_number() over (
+                partition by account_id
+                order by event_at desc, received_at desc, message_id desc
+            ) as recency_rank
+        from {{ ref('int_accounts__group_calls') }}
+        where opts_out is not null and ({{ condition }})
+    ) as ranked_values
+    where recency_rank = 1
+{%- endmacro %}
+
+{#-
     The user a call belongs to (SPEC section 3): its own user id through aliases, else the
     user its anonymous id was first linked to. Needs `aliases` (int_identity__aliases_resolved)
     and `anonymous_users` (int_identity__anonymous_users) joined on the call.

@@ -87,8 +87,8 @@ group_calls as (
     CTEs ending in `events_to_process`: the rows of `staged_events` received at or after
     `cutoff` (a SQL expression), plus every event whose user, account or existence can have
     changed since: events of users touched by new alias calls, of anonymous ids whose
-    first link is new, of deleted users, of accounts whose opt-out trait was sent again (and of all their
-    members), and the events of users with new group calls from the time of those calls on.
+    first link is new, of deleted users, of accounts whose opt-out status can have changed (and of all
+    their members), and the events of users with new group calls from the time of those calls on.
     The caller defines the CTEs of event_resolution_inputs() first.
 -#}
 {% macro events_to_reprocess(cutoff) -%}
@@ -97,10 +97,34 @@ new_group_calls as (
     where received_at >= {{ cutoff }}
 ),
 
--- Accounts whose opt-out status can have changed: all events attributed to them may leave or return.
+-- New values of the opt-out trait, from every group call (as int_accounts__opted_out judges them).
+new_opt_out_values as (
+    select
+        account_id,
+        opts_out
+    from {{ ref('int_accounts__group_calls') }}
+    where
+        opts_out is not null
+        and received_at >= {{ cutoff }}
+),
+
+-- Each such account's opt-out status from the calls received before.
+earlier_opt_out as (
+    {{ product_analytics.latest_opt_out_values(
+        "received_at < " ~ cutoff ~ " and account_id in (select new_opt_out_values.account_id from new_opt_out_values)"
+    ) }}
+),
+
+-- Accounts whose opt-out status can have changed: all events attributed to them may leave or
+-- return. Only a new value that differs from the earlier status (false when there was none)
+-- can change it: whatever the order of the calls, re-sending the current value (as SDKs do
+-- with every group call) leaves the latest value, and so the status, as it was.
 opt_out_changed_accounts as (
-    select distinct account_id from new_group_calls
-    where opts_out is not null
+    select distinct new_opt_out_values.account_id
+    from new_opt_out_values
+    left join earlier_opt_out
+        on new_opt_out_values.account_id = earlier_opt_out.account_id
+    where new_opt_out_values.opts_out <> coalesce(earlier_opt_out.opts_out, false)
 ),
 
 -- Users whose events can resolve or attribute differently, and from when: a new group call

@@ -4,7 +4,8 @@ The raw rows are split by `received_at` into two batches. Batch 2 holds, besides
 generator's own late-arriving events and redeliveries, injected calls that change the past:
 redeliveries of batch-1 messages, a late identify linking a batch-1 anonymous visitor, a
 late alias merging two batch-1 users, a late group call moving a user's later events to
-another account, an opt-out of a batch-1 account, and a newly deleted user. The warehouse is
+another account, an opt-out of a batch-1 account, a batch-1 opt-out withdrawn (its events
+return), the current opt-out value re-sent (nothing changes), and a newly deleted user. The warehouse is
 built on batch 1, batch 2 is loaded, and dbt runs again (incrementally, twice); every model
 must then equal, row for row, a build of all the data at once.
 """
@@ -59,9 +60,32 @@ def _one(warehouse: Warehouse, sql: str) -> Any:
     return next(iter(rows[0].values()))
 
 
-def inject_changes_to_the_past(warehouse: Warehouse) -> tuple[datetime, str, str, str]:
+def _account_without_opt_out(
+    warehouse: Warehouse, calls: str, account_column: str, received_before: datetime, excluded: tuple[str, ...]
+) -> str:
+    """The first account named by `calls` received before a time, that never sent an opt-out
+    value (only the backend source sends the trait) and is none of `excluded`."""
+    account = f"trim({account_column})"
+    return _one(
+        warehouse,
+        f"""
+        select {account} from {calls}
+        where received_at < '{received_before}'
+          and {account} not in (
+            select trim(group_id) from segment_backend.groups where analytics_opt_out is not null
+          )
+          and {account} not in ({", ".join(f"'{a}'" for a in excluded)})
+        group by {account}
+        order by {account}
+        limit 1
+        """,
+    )
+
+
+def inject_changes_to_the_past(warehouse: Warehouse) -> tuple[datetime, str, str, str, str]:
     """Add batch-2 calls that change batch-1 facts. Returns the split time, the user to delete,
-    and the user regrouped by a late group call with the account it moves them to."""
+    the user regrouped by a late group call with the account it moves them to, and the
+    opted-out account whose opt-out is withdrawn."""
     split = _one(
         warehouse,
         "select received_at from segment_web.tracks order by received_at "
@@ -102,7 +126,17 @@ def inject_changes_to_the_past(warehouse: Warehouse) -> tuple[datetime, str, str
         warehouse,
         f"select group_id from segment_web.groups where received_at < '{split}' order by received_at limit 1",
     )
+    a_day_ago = split - timedelta(days=1)
     regroup_at = split - timedelta(days=10)
+    # An account that opts out in batch 1, long before the lookback, and withdraws the opt-out
+    # in batch 2: no run recomputes its events unless it sees the change. Its events name it.
+    opting_back_in = _account_without_opt_out(
+        warehouse, "segment_backend.tracks", "context_group_id", regroup_at, (opting_out, other_account)
+    )
+    # An account whose opt-out value (none: not opted out) is re-sent as false.
+    resending = _account_without_opt_out(
+        warehouse, "segment_web.groups", "group_id", split, (opting_out, other_account, opting_back_in)
+    )
     groups = (
         '(select user_id, group_id, "timestamp" from segment_web.groups '
         'union all select user_id, group_id, "timestamp" from segment_backend.groups) as group_calls'
@@ -136,7 +170,7 @@ def inject_changes_to_the_past(warehouse: Warehouse) -> tuple[datetime, str, str
             select trim(user_id) from {groups} where user_id is not null and trim(group_id) in (
               select trim(group_id) from {groups}
               where trim(user_id) in ('{alias_from}', '{alias_to}', '{to_delete}', '{identified}')
-                 or trim(group_id) = '{opting_out}'
+                 or trim(group_id) in ('{opting_out}', '{opting_back_in}', '{resending}')
             )
           )
           -- nor in an account with members whose late or redelivered batch-2 events change it
@@ -159,7 +193,6 @@ def inject_changes_to_the_past(warehouse: Warehouse) -> tuple[datetime, str, str
         limit 1
         """,
     )
-    a_day_ago = split - timedelta(days=1)
     with warehouse.connection() as con:
         # Redeliveries of batch-1 messages, received three days after their first copy.
         for key in (("segment_web", "tracks"), ("segment_web", "pages"), ("segment_backend", "tracks")):
@@ -205,6 +238,21 @@ def inject_changes_to_the_past(warehouse: Warehouse) -> tuple[datetime, str, str
                 "analytics_opt_out": True,
             },
         )
+        for message_id, account, opts_out, event_at, received_at in (
+            ("early-opt-out", opting_back_in, True, regroup_at - timedelta(days=1), regroup_at - timedelta(days=1)),
+            ("opt-out-withdrawn", opting_back_in, False, a_day_ago, late),
+            ("opt-out-resent", resending, False, a_day_ago, late),
+        ):
+            _insert(
+                con,
+                "segment_backend.groups",
+                {
+                    **_call(message_id, event_at, received_at),
+                    "user_id": "system",
+                    "group_id": account,
+                    "analytics_opt_out": opts_out,
+                },
+            )
         # A track rejected for its blank name, received long before the split, and a copy of it
         # without received_at (recounted by every run): the copy's outcome depends on the early
         # copy, which an incremental run of the data-quality counts no longer recounts. And a
@@ -230,7 +278,7 @@ def inject_changes_to_the_past(warehouse: Warehouse) -> tuple[datetime, str, str
         )
         con.execute("create schema if not exists privacy")
         con.execute("create table if not exists privacy.deleted_users (user_id varchar)")
-    return split, to_delete, regrouped, other_account
+    return split, to_delete, regrouped, other_account, opting_back_in
 
 
 def _hold_out_batch_2(warehouse: Warehouse, split: datetime) -> None:
@@ -270,7 +318,7 @@ def test_incremental_runs_equal_a_full_refresh(engine: str, tmp_path: Path) -> N
     full = make_warehouse(engine, "full", tmp_path)
     for warehouse in (incremental, full):
         load_generated(warehouse, CONFIG)
-        split, deleted_user, regrouped, other_account = inject_changes_to_the_past(warehouse)
+        split, deleted_user, regrouped, other_account, opting_back_in = inject_changes_to_the_past(warehouse)
 
     _hold_out_batch_2(incremental, split)
     incremental.dbt("build", vars=VARS)
@@ -280,6 +328,8 @@ def test_incremental_runs_equal_a_full_refresh(engine: str, tmp_path: Path) -> N
         f"where user_id = '{regrouped}' and event_at >= '{split - timedelta(days=9)}' and event_at < '{split}'"
     )
     accounts_before = {row["event_id"]: row["account_id"] for row in incremental.rows(regrouped_events)}
+    returning_events = f"select count(*) as n from marts.fct_events where account_id = '{opting_back_in}'"
+    assert incremental.rows(returning_events)[0]["n"] == 0
     _load_batch_2(incremental, deleted_user)
     incremental.dbt("build", vars=VARS)
     incremental.dbt("build", vars=VARS)  # a run with nothing new changes nothing
@@ -311,5 +361,7 @@ def test_incremental_runs_equal_a_full_refresh(engine: str, tmp_path: Path) -> N
     outcomes = {row["outcome"]: row["row_count"] for row in outcomes}
     assert outcomes.get("rejected_missing_received_at", 0) >= 1
     assert outcomes.get("rejected_empty_event_name", 0) >= 2
+    # The withdrawn opt-out brought the account's batch-1 events back.
+    assert incremental.rows(returning_events)[0]["n"] > 0
     users = {row[0] for row in actual["marts.dim_users"]}
     assert deleted_user not in users

@@ -8,22 +8,14 @@
 
 with
 
-opt_out_values as (
-    select
-        account_id,
-        opts_out,
-        row_number() over (
-            partition by account_id
-            order by event_at desc, received_at desc, message_id desc
-        ) as recency_rank
-    from {{ ref('int_accounts__group_calls') }}
-    where opts_out is not null
+opt_out_status as (
+    {{ product_analytics.latest_opt_out_values() }}
 ),
 
 final as (
     select account_id
-    from opt_out_values
-    where recency_rank = 1 and opts_out
+    from opt_out_status
+    where opts_out
 )
 
 select * from final

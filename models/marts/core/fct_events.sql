@@ -12,7 +12,8 @@
     Incremental: besides the calls received since the last run (minus the lookback), every
     event whose resolution can have changed is recomputed: events of users touched by new
     alias calls, of anonymous ids whose first link is new, of deleted users, of accounts whose
-    opt-out trait was sent again (and of all their members), and the events of users with new
+    opt-out status can have changed (a new opt-out value other than the earlier status; and
+    of all their members), and the events of users with new
     group calls from the time of those calls on. Late
     identifies, aliases, group calls, opt-outs and deletions so take effect without a full
     refresh. Changing the tracking plan's `counts_as_activity`, the reporting time zone, or
