@@ -26,6 +26,31 @@
 {%- endmacro %}
 
 {#-
+    Every staged call that sent an anonymous id together with a user id (SPEC section 3), of
+    every call type, with the user id as sent; `condition` (SQL) filters them.
+-#}
+{% macro linking_calls(condition=none) -%}
+    {%- for call_type in product_analytics.segment_call_types() %}
+    select
+        anonymous_id,
+        user_id as linked_user_id,
+        event_at as linked_at,
+        received_at as linked_received_at,
+        message_id as linked_message_id
+    from {{ ref('stg_segment__' ~ call_type) }}
+    where
+        anonymous_id is not null
+        and user_id is not null
+        {%- if condition %}
+        and {{ condition }}
+        {%- endif %}
+    {%- if not loop.last %}
+    union all
+    {%- endif %}
+    {%- endfor %}
+{%- endmacro %}
+
+{#-
     Each account's opt-out status (SPEC section 4): the latest non-null value of the opt-out
     trait over the group calls of int_accounts__group_calls (deleted users' included) that
     meet `condition`, ordered as latest_non_null orders them. A query of (account_id,

@@ -76,8 +76,8 @@ group_calls as (
 -#}
 {% macro events_to_reprocess_dependencies() -%}
     depends_on:
+    {%- for call_type in product_analytics.segment_call_types() %} {{ ref('stg_segment__' ~ call_type) }}{% endfor %}
     {%- for model in [
-        "stg_segment__tracks", "stg_segment__pages", "stg_segment__screens", "stg_segment__aliases",
         "int_identity__aliases_resolved", "int_identity__anonymous_users", "int_identity__anonymous_links",
         "int_accounts__group_calls", "int_identity__deleted_users", "int_accounts__opted_out",
     ] %} {{ ref(model) }}{% endfor %}
@@ -201,6 +201,14 @@ affected_sent_user_ids as (
     group by sent_ids.sent_user_id
 ),
 
+-- Anonymous ids whose first link is new: only such a link changes whom the id resolves to (a
+-- later link never does; a changed user of the link is a new alias, handled above).
+new_first_links as (
+    select anonymous_id
+    from {{ ref('int_identity__anonymous_links') }}
+    where linked_received_at >= {{ cutoff }}
+),
+
 affected_anonymous_ids as (
     select
         anonymous_ids.anonymous_id,
@@ -214,12 +222,9 @@ affected_anonymous_ids as (
             on anonymous_users.user_id = affected_users.user_id
         union all
         select
-            links.anonymous_id,
+            new_first_links.anonymous_id,
             {{ product_analytics.all_time() }} as affected_since
-        from {{ ref('int_identity__anonymous_links') }} as links
-        -- Only a new first link changes whom the anonymous id resolves to (a later link
-        -- never does; a changed user of the link is a new alias, handled above).
-        where links.linked_received_at >= {{ cutoff }}
+        from new_first_links
     ) as anonymous_ids
     group by anonymous_ids.anonymous_id
 ),

@@ -3,8 +3,9 @@
 The raw rows are split by `received_at` into two batches. Batch 2 holds, besides the
 generator's own late-arriving events and redeliveries, injected calls that change the past:
 redeliveries of batch-1 messages, a late identify linking a batch-1 anonymous visitor, a
-late alias merging two batch-1 users, a late group call moving a user's later events to
-another account, an opt-out of a batch-1 account, a batch-1 opt-out withdrawn (its events
+late alias merging two batch-1 users, a back-dated identify that becomes an anonymous id's
+first link and moves its events to a user of another account, a late group call moving a
+user's later events to another account, an opt-out of a batch-1 account, a batch-1 opt-out withdrawn (its events
 return), the current opt-out value re-sent (nothing changes), and a newly deleted user. The warehouse is
 built on batch 1, batch 2 is loaded, and dbt runs again (incrementally, twice); every model
 must then equal, row for row, a build of all the data at once.
@@ -58,6 +59,15 @@ def _one(warehouse: Warehouse, sql: str) -> Any:
     rows = warehouse.rows(sql)
     assert rows, f"the generated data has nothing for: {sql}"
     return next(iter(rows[0].values()))
+
+
+def _users_with_late_events(received_since: datetime, dated_before: datetime) -> str:
+    """SQL selecting the users with an event received since a time and dated before another."""
+    return " union all ".join(
+        f"select trim(user_id) from {table} where received_at >= '{received_since}' "
+        f"and \"timestamp\" < '{dated_before}' and user_id is not null"
+        for table in ("segment_web.tracks", "segment_web.pages", "segment_backend.tracks")
+    )
 
 
 def _account_without_opt_out(
@@ -141,6 +151,58 @@ def inject_changes_to_the_past(warehouse: Warehouse) -> tuple[datetime, str, str
         '(select user_id, group_id, "timestamp" from segment_web.groups '
         'union all select user_id, group_id, "timestamp" from segment_backend.groups) as group_calls'
     )
+    # An anonymous id whose batch-1 link made its anonymous pages, all from before the lookback,
+    # those of a user in an account. A back-dated identify in batch 2 becomes its first link and
+    # moves them to a user of another account, so the first account loses them.
+    relinked = _one(
+        warehouse,
+        f"""
+        select trim(links.anonymous_id) from segment_web.identifies as links
+        inner join segment_web.pages as pages
+            on trim(pages.anonymous_id) = trim(links.anonymous_id) and pages.user_id is null
+        where links.received_at < '{regroup_at}'
+          and trim(links.user_id) in (select trim(user_id) from {groups} where user_id is not null)
+          and trim(links.anonymous_id) not in (
+            select trim(anonymous_id) from segment_web.tracks
+            where anonymous_id is not null and user_id is null and received_at >= '{regroup_at}'
+          )
+          -- in no account that anything else recomputes from before the lookback: one without
+          -- new members, whose members have no late events
+          and trim(links.user_id) not in (
+            select trim(user_id) from {groups} where user_id is not null and trim(group_id) in (
+              select trim(group_id) from {groups} where trim(user_id) in (
+                select trim(user_id) from {groups} group by trim(user_id) having min("timestamp") >= '{regroup_at}'
+              )
+              union all
+              select trim(group_id) from {groups}
+              where trim(user_id) in ({_users_with_late_events(regroup_at, regroup_at)})
+            )
+          )
+        group by trim(links.anonymous_id)
+        having max(pages.received_at) < '{regroup_at}' and count(distinct trim(links.user_id)) = 1
+        order by trim(links.anonymous_id)
+        limit 1
+        """,
+    )
+    first_calls = warehouse.rows(
+        f"""
+        select min(trim(user_id)) as user_id, min("timestamp") as first_at from (
+            select user_id, "timestamp" from segment_web.identifies where trim(anonymous_id) = '{relinked}'
+            union all
+            select user_id, "timestamp" from segment_web.pages where trim(anonymous_id) = '{relinked}'
+        ) as calls
+        """
+    )[0]
+    relinked_user, relinked_since = first_calls["user_id"], first_calls["first_at"].replace(tzinfo=None)
+    new_owner = _one(
+        warehouse,
+        f"""
+        select min(trim(user_id)) from {groups}
+        where user_id is not null
+          and trim(group_id) not in (select trim(group_id) from {groups} where trim(user_id) = '{relinked_user}')
+          and trim(user_id) not in ('{alias_from}', '{alias_to}', '{to_delete}', '{identified}')
+        """,
+    )
     # A user already in another account, whose tracks after the late call's time no
     # context_group_id pins: the late group call moves them all out of that account, which
     # nothing else in batch 2 changes on those days.
@@ -169,23 +231,17 @@ def inject_changes_to_the_past(warehouse: Warehouse) -> tuple[datetime, str, str
           and trim(tracks.user_id) not in (
             select trim(user_id) from {groups} where user_id is not null and trim(group_id) in (
               select trim(group_id) from {groups}
-              where trim(user_id) in ('{alias_from}', '{alias_to}', '{to_delete}', '{identified}')
+              where trim(user_id) in (
+                  '{alias_from}', '{alias_to}', '{to_delete}', '{identified}', '{relinked_user}', '{new_owner}'
+                )
                  or trim(group_id) in ('{opting_out}', '{opting_back_in}', '{resending}')
             )
           )
           -- nor in an account with members whose late or redelivered batch-2 events change it
           and trim(tracks.user_id) not in (
             select trim(user_id) from {groups} where user_id is not null and trim(group_id) in (
-              select trim(group_id) from {groups} where trim(user_id) in (
-                select trim(user_id) from segment_web.tracks
-                where received_at >= '{split - timedelta(days=3)}' and "timestamp" < '{split}' and user_id is not null
-                union all
-                select trim(user_id) from segment_web.pages
-                where received_at >= '{split - timedelta(days=3)}' and "timestamp" < '{split}' and user_id is not null
-                union all
-                select trim(user_id) from segment_backend.tracks
-                where received_at >= '{split - timedelta(days=3)}' and "timestamp" < '{split}' and user_id is not null
-              )
+              select trim(group_id) from {groups}
+              where trim(user_id) in ({_users_with_late_events(split - timedelta(days=3), split)})
             )
           )
         group by trim(tracks.user_id)
@@ -215,6 +271,15 @@ def inject_changes_to_the_past(warehouse: Warehouse) -> tuple[datetime, str, str
             con,
             "segment_web.identifies",
             {**_call("late-identify-2", a_day_ago, late), "user_id": identified, "anonymous_id": second_visitor},
+        )
+        _insert(
+            con,
+            "segment_web.identifies",
+            {
+                **_call("backdated-identify", relinked_since - timedelta(days=1), late),
+                "user_id": new_owner,
+                "anonymous_id": relinked,
+            },
         )
         _insert(
             con,

@@ -15,29 +15,14 @@
     full_refresh=product_analytics.allow_full_refresh(),
 ) }}
 
-{%- set call_types = product_analytics.segment_call_types() %}
+{%- if is_incremental() %}
+{%- set new_calls = "received_at >= " ~ product_analytics.incremental_cutoff(column="latest_link_received_at") %}
+{%- endif %}
 
 with
 
 linking_calls as (
-    {%- for call_type in call_types %}
-    select
-        anonymous_id,
-        user_id as linked_user_id,
-        event_at as linked_at,
-        received_at as linked_received_at,
-        message_id as linked_message_id
-    from {{ ref('stg_segment__' ~ call_type) }}
-    where
-        anonymous_id is not null
-        and user_id is not null
-    {%- if is_incremental() %}
-        and received_at >= {{ product_analytics.incremental_cutoff(column="latest_link_received_at") }}
-        {%- endif %}
-    {%- if not loop.last %}
-    union all
-    {%- endif %}
-    {%- endfor %}
+    {{ product_analytics.linking_calls(new_calls) }}
 ),
 
 candidates as (

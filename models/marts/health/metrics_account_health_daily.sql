@@ -22,10 +22,12 @@
     Incremental: a run recomputes each account from the first day the new data can change
     for it, and every account from the day after the last day reported. An account changes
     from the earliest day of an event fct_events recomputes that is attributed to it now, of
-    a new group call into it, or of the events and calls of a user of it (any of the user's
-    group calls) whose events or memberships can have changed; rows of accounts that no
-    longer exist or days outside an account's span are removed by the post-hook. Changing the tracking plan's feature events or any health variable needs a
-    full refresh (allow_full_refresh).
+    a new group call into it, of the events and calls of a user of it (any of the user's
+    group calls) whose events or memberships can have changed, or of the anonymous events a
+    new first link of their anonymous id moves away from a user of it (any user ever linked
+    to that id). Rows of accounts that no longer exist or days outside an account's span are
+    removed by the post-hook. Changing the tracking plan's feature events or any health
+    variable needs a full refresh (allow_full_refresh).
 #}
 
 {%- set health = product_analytics.config_health() %}
@@ -59,8 +61,9 @@ with
 )) }},
 
 -- The first day each account can change: the days of the recomputed events attributed to it
--- now, and for every account a user of it was in, the events and calls of that user that can
--- have changed (an event can leave one of them for another).
+-- now, for every account a user of it was in, the events and calls of that user that can
+-- have changed (an event can leave one of them for another), and the anonymous events that
+-- a new first link moves away from its earlier user.
 changed_account_days as (
     select
         events.account_id,
@@ -84,6 +87,31 @@ changed_account_days as (
         min({{ product_analytics.reporting_date("new_group_calls.event_at") }}) as changed_day
     from new_group_calls
     group by new_group_calls.account_id
+    union all
+    -- A new first link moves the anonymous id's events away from the user it was linked to
+    -- before: the accounts of every user ever linked to it change from its first such event.
+    select
+        group_calls.account_id,
+        min(moved_events.event_date) as changed_day
+    from (
+        select
+            anonymous_id,
+            min(event_date) as event_date
+        from events_to_process
+        where
+            sent_user_id is null
+            and anonymous_id in (select new_first_links.anonymous_id from new_first_links)
+        group by anonymous_id
+    ) as moved_events
+    inner join (
+        {{ product_analytics.linking_calls("anonymous_id in (select new_first_links.anonymous_id from new_first_links)") }}
+    ) as links
+        on moved_events.anonymous_id = links.anonymous_id
+    left join aliases
+        on links.linked_user_id = aliases.alias_id
+    inner join group_calls
+        on coalesce(aliases.user_id, links.linked_user_id) = group_calls.user_id
+    group by group_calls.account_id
 ),
 
 recompute_range as (
