@@ -50,6 +50,11 @@
     {%- endfor %}
 {%- endmacro %}
 
+{#- The relations linking_calls() reads, as a SQL comment (for a model that calls it only in incremental runs). -#}
+{% macro linking_calls_dependencies() -%}
+    depends_on:{% for call_type in product_analytics.segment_call_types() %} {{ ref('stg_segment__' ~ call_type) }}{% endfor %}
+{%- endmacro %}
+
 {#-
     Each account's opt-out status (SPEC section 4): the latest non-null value of the opt-out
     trait over the group calls of int_accounts__group_calls (deleted users' included) that

@@ -76,8 +76,8 @@ group_calls as (
 -#}
 {% macro events_to_reprocess_dependencies() -%}
     depends_on:
-    {%- for call_type in product_analytics.segment_call_types() %} {{ ref('stg_segment__' ~ call_type) }}{% endfor %}
     {%- for model in [
+        "stg_segment__tracks", "stg_segment__pages", "stg_segment__screens", "stg_segment__aliases",
         "int_identity__aliases_resolved", "int_identity__anonymous_users", "int_identity__anonymous_links",
         "int_accounts__group_calls", "int_identity__deleted_users", "int_accounts__opted_out",
     ] %} {{ ref(model) }}{% endfor %}

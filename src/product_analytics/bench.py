@@ -67,6 +67,8 @@ def _run_dbt(args: list[str], env: dict[str, str], target_path: Path) -> DbtRun:
     log_path = target_path / "logs"
     shutil.rmtree(log_path, ignore_errors=True)
     (target_path / "partial_parse.msgpack").unlink(missing_ok=True)
+    results_file = target_path / "run_results.json"
+    results_file.unlink(missing_ok=True)
     command = [
         str(Path(sys.executable).with_name("dbt")),
         *args,
@@ -101,7 +103,8 @@ def _run_dbt(args: list[str], env: dict[str, str], target_path: Path) -> DbtRun:
     seconds = time.perf_counter() - started
     if process.returncode != 0:
         raise RuntimeError(f"dbt {' '.join(args)} failed:\n{output[-4000:]}")
-    results = json.loads((target_path / "run_results.json").read_text())
+    # `dbt parse` runs no node and writes no results.
+    results = json.loads(results_file.read_text()) if results_file.exists() else {"results": []}
     timings = sorted(
         (
             (r["unique_id"].split(".")[-1], r["execution_time"])
@@ -271,15 +274,9 @@ def _time_fixed_cost(config: GeneratorConfig, dbt_args: list[str], env: dict[str
 
 
 def _time_parse(dbt_args: list[str], env: dict[str, str], workdir: Path) -> float:
-    """Wall time of `dbt parse` from a new target directory: dbt's start-up and a full parse of
+    """Wall time of `dbt parse` with the build's arguments: dbt's start-up and a full parse of
     the project, part of every timed build."""
-    target = workdir / "target_parse"
-    shutil.rmtree(target, ignore_errors=True)
-    variables = dbt_args[dbt_args.index("--vars") + 1]
-    command = [str(Path(sys.executable).with_name("dbt")), "parse", "--vars", variables, "--target-path", str(target)]
-    started = time.perf_counter()
-    subprocess.run(command, cwd=ROOT, env=env, check=True, capture_output=True)
-    return time.perf_counter() - started
+    return _run_dbt(["parse", *dbt_args[1:]], env, workdir / "target_parse").seconds
 
 
 def _time_engagement_alone(env: dict[str, str], workdir: Path) -> tuple[float, float]:

@@ -48,3 +48,8 @@ def test_a_timed_dbt_run_reports_each_models_sql_within_its_time(tmp_path: Path)
     assert set(run.sql_seconds) == {"base_segment__tracks"}
     assert 0 < run.sql_seconds["base_segment__tracks"] < run.model_seconds["base_segment__tracks"]
     assert run.node_seconds_by_type["model"] == run.model_seconds["base_segment__tracks"]
+    # A parse in the same target directory runs no node: no model times (the run's results are
+    # not read again), only its wall time.
+    parse = _run_dbt(["parse", "--vars", json.dumps(DEMO_VARS)], env, tmp_path / "t")
+    assert parse.seconds > 0
+    assert parse.model_seconds == {} and parse.sql_seconds == {}

@@ -15,6 +15,8 @@
     full_refresh=product_analytics.allow_full_refresh(),
 ) }}
 
+{#- Incremental runs read the calls received since the last run (less the lookback). -#}
+{%- set new_calls = none %}
 {%- if is_incremental() %}
 {%- set new_calls = "received_at >= " ~ product_analytics.incremental_cutoff(column="latest_link_received_at") %}
 {%- endif %}

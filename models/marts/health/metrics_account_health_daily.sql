@@ -37,6 +37,7 @@
 {%- set lookback_days = [window_days, 2 * momentum_days] | max %}
 
 -- Read only by incremental runs: {{ product_analytics.events_to_reprocess_dependencies() }}
+-- and {{ product_analytics.linking_calls_dependencies() }}
 
 {{ config(
     materialized="incremental",
