@@ -44,3 +44,19 @@
     {%- endif -%}
     {{ return(value.strftime("%Y-%m-%d %H:%M:%S.%f")) }}
 {%- endmacro %}
+
+{#-
+    The relation a model's previous build left, when it exists and has `column` (a table model
+    that carries values over from its previous build reads it while building the new one);
+    none otherwise: first build, a build from an older version, or a unit test.
+-#}
+{% macro previous_build_with_column(relation, column) -%}
+    {%- if not execute or model.resource_type == "unit_test" -%}
+        {{ return(none) }}
+    {%- endif -%}
+    {%- set existing = adapter.get_relation(database=relation.database, schema=relation.schema, identifier=relation.identifier) -%}
+    {%- if existing is none or column not in adapter.get_columns_in_relation(existing) | map(attribute="name") | map("lower") | list -%}
+        {{ return(none) }}
+    {%- endif -%}
+    {{ return(existing) }}
+{%- endmacro %}

@@ -87,7 +87,7 @@ group_calls as (
     CTEs ending in `events_to_process`: the rows of `staged_events` received at or after
     `cutoff` (a SQL expression), plus every event whose user, account or existence can have
     changed since: events of users touched by new alias calls, of anonymous ids whose
-    first link is new, of deleted users, of accounts whose opt-out status can have changed (and of all
+    first link is new, of users newly on the deletion list, of accounts whose opt-out status can have changed (and of all
     their members), and the events of users with new group calls from the time of those calls on.
     The caller defines the CTEs of event_resolution_inputs() first.
 -#}
@@ -154,10 +154,13 @@ affected_user_candidates as (
 
     union all
 
+    -- Users put on the deletion list since the last run (their rows leave through the
+    -- post-hooks whatever the run; the accounts they were in change).
     select
         deleted.user_id,
         {{ product_analytics.all_time() }} as affected_since
     from {{ ref('int_identity__deleted_users') }} as deleted
+    where deleted.newest_received_at_when_listed >= {{ cutoff }}
 
     union all
 

@@ -6,9 +6,10 @@ redeliveries of batch-1 messages, a late identify linking a batch-1 anonymous vi
 late alias merging two batch-1 users, a back-dated identify that becomes an anonymous id's
 first link and moves its events to a user of another account, a late group call moving a
 user's later events to another account, an opt-out of a batch-1 account, a batch-1 opt-out withdrawn (its events
-return), the current opt-out value re-sent (nothing changes), and a newly deleted user. The warehouse is
-built on batch 1, batch 2 is loaded, and dbt runs again (incrementally, twice); every model
-must then equal, row for row, a build of all the data at once.
+return), the current opt-out value re-sent (nothing changes), and a newly deleted user (another user
+is on the deletion list from the start). The warehouse is built on batch 1, batch 2 is loaded, and
+dbt runs again (incrementally, twice); every model must then equal, row for row, a build of all
+the data at once.
 """
 
 from __future__ import annotations
@@ -92,9 +93,10 @@ def _account_without_opt_out(
     )
 
 
-def inject_changes_to_the_past(warehouse: Warehouse) -> tuple[datetime, str, str, str, str]:
-    """Add batch-2 calls that change batch-1 facts. Returns the split time, the user to delete,
-    the user regrouped by a late group call with the account it moves them to, and the
+def inject_changes_to_the_past(warehouse: Warehouse) -> tuple[datetime, str, str, str, str, str]:
+    """Add batch-2 calls that change batch-1 facts, and list a batch-1 user as deleted from
+    the start. Returns the split time, the user to delete in batch 2, the user deleted from the
+    start, the user regrouped by a late group call with the account it moves them to, and the
     opted-out account whose opt-out is withdrawn."""
     split = _one(
         warehouse,
@@ -114,7 +116,7 @@ def inject_changes_to_the_past(warehouse: Warehouse) -> tuple[datetime, str, str
         """
     )
     assert len(early_users) == 5
-    alias_from, alias_to, to_delete, _, identified = (u["user_id"] for u in early_users)
+    alias_from, alias_to, _, deleted_early, identified = (u["user_id"] for u in early_users)
     visitors = warehouse.rows(
         f"""
         select anonymous_id from segment_web.pages
@@ -151,6 +153,24 @@ def inject_changes_to_the_past(warehouse: Warehouse) -> tuple[datetime, str, str
         '(select user_id, group_id, "timestamp" from segment_web.groups '
         'union all select user_id, group_id, "timestamp" from segment_backend.groups) as group_calls'
     )
+    # The user deleted in batch 2: active early in batch 1 in an account with other members, so
+    # the account stays and its health on those days changes only if the run sees the deletion.
+    to_delete = _one(
+        warehouse,
+        f"""
+        select min(trim(user_id)) from {groups}
+        where user_id is not null and "timestamp" < '{regroup_at}'
+          and trim(user_id) not in ('{alias_from}', '{alias_to}', '{deleted_early}', '{identified}')
+          and trim(group_id) not in ('{opting_out}', '{other_account}', '{opting_back_in}', '{resending}')
+          and trim(group_id) in (
+            select trim(group_id) from {groups} where user_id is not null
+            group by trim(group_id) having count(distinct trim(user_id)) >= 2
+          )
+          and trim(user_id) in (
+            select trim(user_id) from segment_web.tracks where user_id is not null and "timestamp" < '{regroup_at}'
+          )
+        """,
+    )
     # An anonymous id whose batch-1 link made its anonymous pages, all from before the lookback,
     # those of a user in an account. A back-dated identify in batch 2 becomes its first link and
     # moves them to a user of another account, so the first account loses them.
@@ -167,12 +187,14 @@ def inject_changes_to_the_past(warehouse: Warehouse) -> tuple[datetime, str, str
             where anonymous_id is not null and user_id is null and received_at >= '{regroup_at}'
           )
           -- in no account that anything else recomputes from before the lookback: one without
-          -- new members, whose members have no late events
+          -- new members or deleted ones, whose members have no late events
           and trim(links.user_id) not in (
             select trim(user_id) from {groups} where user_id is not null and trim(group_id) in (
               select trim(group_id) from {groups} where trim(user_id) in (
                 select trim(user_id) from {groups} group by trim(user_id) having min("timestamp") >= '{regroup_at}'
               )
+              union all
+              select trim(group_id) from {groups} where trim(user_id) = '{to_delete}'
               union all
               select trim(group_id) from {groups}
               where trim(user_id) in ({_users_with_late_events(regroup_at, regroup_at)})
@@ -200,7 +222,7 @@ def inject_changes_to_the_past(warehouse: Warehouse) -> tuple[datetime, str, str
         select min(trim(user_id)) from {groups}
         where user_id is not null
           and trim(group_id) not in (select trim(group_id) from {groups} where trim(user_id) = '{relinked_user}')
-          and trim(user_id) not in ('{alias_from}', '{alias_to}', '{to_delete}', '{identified}')
+          and trim(user_id) not in ('{alias_from}', '{alias_to}', '{to_delete}', '{deleted_early}', '{identified}')
         """,
     )
     # A user already in another account, whose tracks after the late call's time no
@@ -232,7 +254,8 @@ def inject_changes_to_the_past(warehouse: Warehouse) -> tuple[datetime, str, str
             select trim(user_id) from {groups} where user_id is not null and trim(group_id) in (
               select trim(group_id) from {groups}
               where trim(user_id) in (
-                  '{alias_from}', '{alias_to}', '{to_delete}', '{identified}', '{relinked_user}', '{new_owner}'
+                  '{alias_from}', '{alias_to}', '{to_delete}', '{deleted_early}', '{identified}', '{relinked_user}',
+                  '{new_owner}'
                 )
                  or trim(group_id) in ('{opting_out}', '{opting_back_in}', '{resending}')
             )
@@ -343,7 +366,23 @@ def inject_changes_to_the_past(warehouse: Warehouse) -> tuple[datetime, str, str
         )
         con.execute("create schema if not exists privacy")
         con.execute("create table if not exists privacy.deleted_users (user_id varchar)")
-    return split, to_delete, regrouped, other_account, opting_back_in
+        con.execute(f"insert into privacy.deleted_users values ('{deleted_early}')")
+    return split, to_delete, deleted_early, regrouped, other_account, opting_back_in
+
+
+def _newest_staged_received_at(warehouse: Warehouse) -> datetime:
+    """The newest received_at of the staged track, page and screen calls."""
+    newest = _one(
+        warehouse,
+        "select max(received_at) from (select received_at from staging.stg_segment__tracks union all "
+        "select received_at from staging.stg_segment__pages union all "
+        "select received_at from staging.stg_segment__screens) as staged",
+    )
+    return _naive(newest)
+
+
+def _naive(value: datetime) -> datetime:
+    return value.replace(tzinfo=None)
 
 
 def _hold_out_batch_2(warehouse: Warehouse, split: datetime) -> None:
@@ -364,6 +403,10 @@ def _load_batch_2(warehouse: Warehouse, deleted_user: str) -> None:
         con.execute(f"insert into privacy.deleted_users values ('{deleted_user}')")
 
 
+#: Columns that record the history of runs, not the data: a full refresh has another history.
+RUN_HISTORY_COLUMNS = {"intermediate.int_identity__deleted_users": ("newest_received_at_when_listed",)}
+
+
 def _snapshot(warehouse: Warehouse) -> dict[str, list[tuple[Any, ...]]]:
     relations = warehouse.rows(
         "select table_schema, table_name from information_schema.tables "
@@ -372,7 +415,11 @@ def _snapshot(warehouse: Warehouse) -> dict[str, list[tuple[Any, ...]]]:
     snapshot = {}
     for relation in relations:
         name = f"{relation['table_schema']}.{relation['table_name']}"
-        rows = [tuple(r.values()) for r in warehouse.rows(f"select * from {name}")]
+        skipped = RUN_HISTORY_COLUMNS.get(name, ())
+        rows = [
+            tuple(value for column, value in r.items() if column not in skipped)
+            for r in warehouse.rows(f"select * from {name}")
+        ]
         snapshot[name] = sorted(rows, key=lambda row: tuple((v is None, str(v)) for v in row))
     return snapshot
 
@@ -383,11 +430,14 @@ def test_incremental_runs_equal_a_full_refresh(engine: str, tmp_path: Path) -> N
     full = make_warehouse(engine, "full", tmp_path)
     for warehouse in (incremental, full):
         load_generated(warehouse, CONFIG)
-        split, deleted_user, regrouped, other_account, opting_back_in = inject_changes_to_the_past(warehouse)
+        split, deleted_user, deleted_early, regrouped, other_account, opting_back_in = inject_changes_to_the_past(
+            warehouse
+        )
 
     _hold_out_batch_2(incremental, split)
     incremental.dbt("build", vars=VARS)
     before = _snapshot(incremental)
+    batch_1_watermark = _newest_staged_received_at(incremental)
     regrouped_events = (
         "select event_id, account_id from marts.fct_events "
         f"where user_id = '{regrouped}' and event_at >= '{split - timedelta(days=9)}' and event_at < '{split}'"
@@ -397,6 +447,7 @@ def test_incremental_runs_equal_a_full_refresh(engine: str, tmp_path: Path) -> N
     assert incremental.rows(returning_events)[0]["n"] == 0
     _load_batch_2(incremental, deleted_user)
     incremental.dbt("build", vars=VARS)
+    batch_2_watermark = _newest_staged_received_at(incremental)
     incremental.dbt("build", vars=VARS)  # a run with nothing new changes nothing
 
     with full.connection() as con:
@@ -430,3 +481,15 @@ def test_incremental_runs_equal_a_full_refresh(engine: str, tmp_path: Path) -> N
     assert incremental.rows(returning_events)[0]["n"] > 0
     users = {row[0] for row in actual["marts.dim_users"]}
     assert deleted_user not in users
+    assert deleted_early not in users
+    # Each deletion remembers the newest staged event of the run that first listed it, which
+    # tells later runs it is no longer new: batch-1 data for the user listed from the start
+    # (not moved by later runs), all the data for the one listed with batch 2.
+    listed = incremental.rows(
+        "select user_id, newest_received_at_when_listed as at from intermediate.int_identity__deleted_users"
+    )
+    assert {row["user_id"]: _naive(row["at"]) for row in listed} == {
+        deleted_early: batch_1_watermark,
+        deleted_user: batch_2_watermark,
+    }
+    assert batch_1_watermark < batch_2_watermark

@@ -3,12 +3,19 @@
     `deleted_users`, or in the relation named by `deleted_users_relation`, each resolved
     through aliases to the user id the models use. Any id of an alias chain deletes the
     whole person.
+
+    Each user also carries the newest received_at of the staged events when the user was
+    first listed, kept from the previous build of this table. An incremental run of an event
+    model handles a deletion as new while that is at or after the run's cutoff (the newest
+    row it had processed, less the lookback): recent deletions are handled by the runs that
+    follow them, not every deletion by every run.
 #}
 
 {%- set configured = var("deleted_users_relation") %}
 {%- if configured and not modules.re.fullmatch("[A-Za-z0-9_\".]+", configured | string) %}
     {{ product_analytics.config_error("deleted_users_relation", "a relation name such as 'privacy.deleted_users', or null", configured) }}
 {%- endif %}
+{%- set previous = product_analytics.previous_build_with_column(this, "newest_received_at_when_listed") %}
 
 with
 
@@ -22,12 +29,42 @@ listed_ids as (
     where user_id is not null
 ),
 
-final as (
+listed_users as (
     select distinct coalesce(aliases.user_id, listed_ids.user_id) as user_id
     from listed_ids
     left join {{ ref('int_identity__aliases_resolved') }} as aliases
         on listed_ids.user_id = aliases.alias_id
     where listed_ids.user_id != ''
+),
+
+-- The newest event staged so far (the current time before any is).
+staged_watermark as (
+    select coalesce(max(received_at), cast({{ dbt.current_timestamp() }} as {{ dbt.type_timestamp() }})) as newest_received_at
+    from (
+        {%- for call_type in ["tracks", "pages", "screens"] %}
+        select max(received_at) as received_at from {{ ref('stg_segment__' ~ call_type) }}
+        {%- if not loop.last %}
+        union all
+        {%- endif %}
+        {%- endfor %}
+    ) as newest_per_table
+),
+
+final as (
+    select
+        listed_users.user_id,
+        {%- if previous %}
+        coalesce(previous.newest_received_at_when_listed, staged_watermark.newest_received_at)
+        {%- else %}
+        staged_watermark.newest_received_at
+        {%- endif %}
+            as newest_received_at_when_listed
+    from listed_users
+    cross join staged_watermark
+    {%- if previous %}
+    left join {{ previous }} as previous
+        on listed_users.user_id = previous.user_id
+    {%- endif %}
 )
 
 select * from final

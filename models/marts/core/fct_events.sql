@@ -11,10 +11,10 @@
 
     Incremental: besides the calls received since the last run (minus the lookback), every
     event whose resolution can have changed is recomputed: events of users touched by new
-    alias calls, of anonymous ids whose first link is new, of deleted users, of accounts whose
-    opt-out status can have changed (a new opt-out value other than the earlier status; and
-    of all their members), and the events of users with new
-    group calls from the time of those calls on. Late
+    alias calls, of anonymous ids whose first link is new, of users newly on the deletion
+    list, of accounts whose opt-out status can have changed (a new opt-out value other than
+    the earlier status; and of all their members), and the events of users with new group
+    calls from the time of those calls on. Late
     identifies, aliases, group calls, opt-outs and deletions so take effect without a full
     refresh. Changing the tracking plan's `counts_as_activity`, the reporting time zone, or
     removing a user from the deletion list needs a full refresh (allow_full_refresh).
