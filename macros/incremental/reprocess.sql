@@ -80,15 +80,17 @@ group_calls as (
         "stg_segment__tracks", "stg_segment__pages", "stg_segment__screens", "stg_segment__aliases",
         "int_identity__aliases_resolved", "int_identity__anonymous_users", "int_identity__anonymous_links",
         "int_accounts__group_calls", "int_identity__deleted_users", "int_accounts__opted_out",
-    ] %} {{ ref(model) }}{% endfor %}
+    ] %} {{ ref(model) }}{% endfor %} and linking calls {{ product_analytics.linking_calls_dependencies() }}
 {%- endmacro %}
 
 {#-
     CTEs ending in `events_to_process`: the rows of `staged_events` received at or after
     `cutoff` (a SQL expression), plus every event whose user, account or existence can have
     changed since: events of users touched by new alias calls, of anonymous ids whose
-    first link is new, of users newly on the deletion list, of accounts whose opt-out status can have changed (and of all
-    their members), and the events of users with new group calls from the time of those calls on.
+    first link is new, of users newly on the deletion list, of accounts whose opt-out status
+    can have changed (and of all their members), of every user ever linked to an anonymous id
+    whose group calls a new first link moves, and the events of users with new group calls
+    from the time of those calls on.
     The caller defines the CTEs of event_resolution_inputs() first.
 -#}
 {% macro events_to_reprocess(cutoff) -%}
@@ -163,6 +165,28 @@ affected_user_candidates as (
     where deleted.newest_received_at_when_listed >= {{ cutoff }}
 
     union all
+
+    {%- if product_analytics.anonymous_group_calls_exist() %}
+    -- A group call sent without a user id belongs to whomever its anonymous id resolves to: a
+    -- new first link moves it, and so the account of the events of every user ever linked to
+    -- the id (its user now and before; the call may be or have been their earliest). Left out
+    -- when no such call exists: finding those users scans the staged calls.
+    select
+        coalesce(aliases.user_id, links.linked_user_id) as user_id,
+        {{ product_analytics.all_time() }} as affected_since
+    from (
+        {{ product_analytics.linking_calls(
+            "anonymous_id in (select moved_calls.resolved_through_anonymous_id from "
+            ~ ref('int_accounts__group_calls') ~ " as moved_calls "
+            ~ "where moved_calls.resolved_through_anonymous_id in (select new_links.anonymous_id from "
+            ~ ref('int_identity__anonymous_links') ~ " as new_links where new_links.linked_received_at >= " ~ cutoff ~ "))"
+        ) | indent(4) }}
+    ) as links
+    left join aliases
+        on links.linked_user_id = aliases.alias_id
+
+    union all
+    {%- endif %}
 
     select
         new_calls.user_id,
@@ -278,4 +302,18 @@ events_to_process as (
         )
         or health.date_day > (select max(reporting_days.date_day) from {{ ref('int_engagement__reporting_days') }} as reporting_days)
         or health.date_day < (select min(reporting_days.date_day) from {{ ref('int_engagement__reporting_days') }} as reporting_days)
+{%- endmacro %}
+
+{#-
+    Whether any staged group call was sent without a user id (it resolves through its
+    anonymous id), asked when the model runs; false while parsing and in unit tests.
+-#}
+{% macro anonymous_group_calls_exist() -%}
+    {%- if not execute or model.resource_type == "unit_test" -%}
+        {{ return(false) }}
+    {%- endif -%}
+    {%- set found = run_query(
+        "select count(*) from " ~ ref("int_accounts__group_calls") ~ " where resolved_through_anonymous_id is not null"
+    ).columns[0].values()[0] -%}
+    {{ return(found > 0) }}
 {%- endmacro %}

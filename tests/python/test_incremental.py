@@ -2,14 +2,19 @@
 
 The raw rows are split by `received_at` into two batches. Batch 2 holds, besides the
 generator's own late-arriving events and redeliveries, injected calls that change the past:
-redeliveries of batch-1 messages, a late identify linking a batch-1 anonymous visitor, a
-late alias merging two batch-1 users, a back-dated identify that becomes an anonymous id's
-first link and moves its events to a user of another account, a late group call moving a
-user's later events to another account, an opt-out of a batch-1 account, a batch-1 opt-out withdrawn (its events
-return), the current opt-out value re-sent (nothing changes), and a newly deleted user (another user
-is on the deletion list from the start). The warehouse is built on batch 1, batch 2 is loaded, and
-dbt runs again (incrementally, twice); every model must then equal, row for row, a build of all
-the data at once.
+- redeliveries of batch-1 messages;
+- a late identify linking a batch-1 anonymous visitor;
+- a late alias merging two batch-1 users;
+- a back-dated identify that becomes an anonymous id's first link and moves its events to a
+  user of another account;
+- identifies giving new first links to anonymous ids whose batch-1 group calls carry no user
+  id (the calls, and the accounts of their users' tracks, move);
+- a late group call moving a user's later events to another account;
+- an opt-out of a batch-1 account, a batch-1 opt-out withdrawn (its events return), and the
+  current opt-out value re-sent (nothing changes);
+- a newly deleted user (another user is on the deletion list from the start).
+The warehouse is built on batch 1, batch 2 is loaded, and dbt runs again (incrementally,
+twice); every model must then equal, row for row, a build of all the data at once.
 """
 
 from __future__ import annotations
@@ -341,6 +346,49 @@ def inject_changes_to_the_past(warehouse: Warehouse) -> tuple[datetime, str, str
                     "analytics_opt_out": opts_out,
                 },
             )
+        # Anonymous group calls (no user id) belong to whomever their anonymous id resolves to.
+        # A late identify gives a never-linked id its first user; a back-dated identify takes a
+        # linked id from its first user. Either moves the group call, and with it the account
+        # of those users' later tracks, although none of the tracks is new.
+        for anonymous_id, account, first_user, first_link_at in (
+            ("anon-grouped-late", "grp-anon-late", None, None),
+            ("anon-grouped-relinked", "grp-anon-relinked", "usr-grouped-first", regroup_at - timedelta(days=2)),
+        ):
+            _insert(
+                con,
+                "segment_web.groups",
+                {**_call(f"{account}-call", regroup_at, regroup_at), "anonymous_id": anonymous_id, "group_id": account},
+            )
+            if first_user:
+                _insert(
+                    con,
+                    "segment_web.identifies",
+                    {
+                        **_call(f"{account}-first-link", first_link_at, first_link_at),
+                        "user_id": first_user,
+                        "anonymous_id": anonymous_id,
+                    },
+                )
+            new_user = f"usr-{account}-new"
+            new_link_at = a_day_ago if first_user is None else first_link_at - timedelta(days=1)
+            _insert(
+                con,
+                "segment_web.identifies",
+                {**_call(f"{account}-new-link", new_link_at, late), "user_id": new_user, "anonymous_id": anonymous_id},
+            )
+            for user in (first_user, new_user):
+                if user:
+                    track_at = regroup_at + timedelta(days=1)
+                    _insert(
+                        con,
+                        "segment_web.tracks",
+                        {
+                            **_call(f"{user}-track", track_at, track_at),
+                            "user_id": user,
+                            "event": "opened_report",
+                            "event_text": "Opened Report",
+                        },
+                    )
         # A track rejected for its blank name, received long before the split, and a copy of it
         # without received_at (recounted by every run): the copy's outcome depends on the early
         # copy, which an incremental run of the data-quality counts no longer recounts. And a

@@ -31,6 +31,7 @@ resolved_calls as (
         group_calls.message_id,
         group_calls.group_id as account_id,
         {{ product_analytics.resolved_user_id("group_calls") }} as user_id,
+        case when group_calls.user_id is null then group_calls.anonymous_id end as resolved_through_anonymous_id,
         group_calls.event_at,
         group_calls.received_at,
         {%- for trait in traits %}

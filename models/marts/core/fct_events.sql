@@ -13,8 +13,9 @@
     event whose resolution can have changed is recomputed: events of users touched by new
     alias calls, of anonymous ids whose first link is new, of users newly on the deletion
     list, of accounts whose opt-out status can have changed (a new opt-out value other than
-    the earlier status; and of all their members), and the events of users with new group
-    calls from the time of those calls on. Late
+    the earlier status; and of all their members), of every user ever linked to an anonymous
+    id whose group calls (sent without a user id) a new first link moves, and the events of
+    users with new group calls from the time of those calls on. Late
     identifies, aliases, group calls, opt-outs and deletions so take effect without a full
     refresh. Changing the tracking plan's `counts_as_activity`, the reporting time zone, or
     removing a user from the deletion list needs a full refresh (allow_full_refresh).
@@ -23,6 +24,7 @@
 {%- set overrides = product_analytics.activity_overrides() %}
 
 -- Read only by incremental runs: depends_on: {{ ref('stg_segment__aliases') }} {{ ref('int_identity__anonymous_links') }} {{ ref('int_identity__deleted_users') }} {{ ref('int_accounts__opted_out') }}
+-- and {{ product_analytics.linking_calls_dependencies() }}
 
 {{ config(
     materialized="incremental",
