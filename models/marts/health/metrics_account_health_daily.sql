@@ -57,22 +57,32 @@ with
 -- Rows received since the start of the last reported day (less the lookback, and two days
 -- for time zones) include everything the previous run had not seen: no event is dated
 -- after it was received (clock skew is clamped at staging).
-{{ product_analytics.events_to_reprocess(product_analytics.incremental_cutoff(
+{%- set cutoff = product_analytics.incremental_cutoff(
     column=dbt.dateadd("hour", -48, "cast(date_day as " ~ dbt.type_timestamp() ~ ")")
-)) }},
+) %}
+{{ product_analytics.events_to_reprocess(cutoff) }},
 
 -- The first day each account can change: the days of the recomputed events attributed to it
 -- now, for every account a user of it was in, the events and calls of that user that can
 -- have changed (an event can leave one of them for another), and the anonymous events that
 -- a new first link moves away from its earlier user.
 changed_account_days as (
+    -- The recomputed events received since the cutoff are the rows of fct_events received
+    -- since then (a filter on received_at, not a join of every such event by id).
+    select
+        events.account_id,
+        min(events.event_date) as changed_day
+    from {{ ref('fct_events') }} as events
+    where events.received_at >= {{ cutoff }} and events.account_id is not null
+    group by events.account_id
+    union all
     select
         events.account_id,
         min(events.event_date) as changed_day
     from {{ ref('fct_events') }} as events
     inner join events_to_process
         on events.event_id = events_to_process.event_id
-    where events.account_id is not null
+    where events_to_process.received_at < {{ cutoff }} and events.account_id is not null
     group by events.account_id
     union all
     select
