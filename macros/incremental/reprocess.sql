@@ -129,6 +129,27 @@ opt_out_changed_accounts as (
     where new_opt_out_values.opts_out <> coalesce(earlier_opt_out.opts_out, false)
 ),
 
+-- Anonymous ids whose first link is new: only such a link changes whom the id resolves to (a
+-- later link never does; a changed user of the link is a new alias, handled below).
+new_first_links as (
+    select anonymous_id
+    from {{ ref('int_identity__anonymous_links') }}
+    where linked_received_at >= {{ cutoff }}
+),
+
+-- Every user ever linked to such an id (through aliases): the one it resolves to now and the
+-- ones it resolved to before. A scan of the staged calls, made only where a query reads it.
+relinked_users as (
+    select distinct
+        links.anonymous_id,
+        coalesce(aliases.user_id, links.linked_user_id) as user_id
+    from (
+        {{ product_analytics.linking_calls("anonymous_id in (select new_first_links.anonymous_id from new_first_links)") | indent(4) }}
+    ) as links
+    left join aliases
+        on links.linked_user_id = aliases.alias_id
+),
+
 -- Users whose events can resolve or attribute differently, and from when: a new group call
 -- changes the attribution of its user's events at or after it (all events when it is the
 -- user's earliest call); aliases, opt-outs and deletions can change all events.
@@ -169,21 +190,16 @@ affected_user_candidates as (
     {%- if product_analytics.anonymous_group_calls_exist() %}
     -- A group call sent without a user id belongs to whomever its anonymous id resolves to: a
     -- new first link moves it, and so the account of the events of every user ever linked to
-    -- the id (its user now and before; the call may be or have been their earliest). Left out
-    -- when no such call exists: finding those users scans the staged calls.
+    -- the id (the call may be or have been their earliest). Left out when no such call exists.
     select
-        coalesce(aliases.user_id, links.linked_user_id) as user_id,
+        relinked_users.user_id,
         {{ product_analytics.all_time() }} as affected_since
-    from (
-        {{ product_analytics.linking_calls(
-            "anonymous_id in (select moved_calls.resolved_through_anonymous_id from "
-            ~ ref('int_accounts__group_calls') ~ " as moved_calls "
-            ~ "where moved_calls.resolved_through_anonymous_id in (select new_links.anonymous_id from "
-            ~ ref('int_identity__anonymous_links') ~ " as new_links where new_links.linked_received_at >= " ~ cutoff ~ "))"
-        ) | indent(4) }}
-    ) as links
-    left join aliases
-        on links.linked_user_id = aliases.alias_id
+    from relinked_users
+    where relinked_users.anonymous_id in (
+        select moved_calls.resolved_through_anonymous_id
+        from {{ ref('int_accounts__group_calls') }} as moved_calls
+        where moved_calls.resolved_through_anonymous_id is not null
+    )
 
     union all
     {%- endif %}
@@ -226,14 +242,6 @@ affected_sent_user_ids as (
             on aliases.user_id = affected_users.user_id
     ) as sent_ids
     group by sent_ids.sent_user_id
-),
-
--- Anonymous ids whose first link is new: only such a link changes whom the id resolves to (a
--- later link never does; a changed user of the link is a new alias, handled above).
-new_first_links as (
-    select anonymous_id
-    from {{ ref('int_identity__anonymous_links') }}
-    where linked_received_at >= {{ cutoff }}
 ),
 
 affected_anonymous_ids as (

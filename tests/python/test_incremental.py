@@ -67,6 +67,10 @@ def _one(warehouse: Warehouse, sql: str) -> Any:
     return next(iter(rows[0].values()))
 
 
+def _naive(value: datetime) -> datetime:
+    return value.replace(tzinfo=None)
+
+
 def _users_with_late_events(received_since: datetime, dated_before: datetime) -> str:
     """SQL selecting the users with an event received since a time and dated before another."""
     return " union all ".join(
@@ -108,7 +112,7 @@ def inject_changes_to_the_past(warehouse: Warehouse) -> tuple[datetime, str, str
         "select received_at from segment_web.tracks order by received_at "
         "limit 1 offset (select cast(count(*) * 0.75 as integer) from segment_web.tracks)",
     )
-    split = split.replace(tzinfo=None)
+    split = _naive(split)
     late = split + timedelta(hours=6)
     early_users = warehouse.rows(
         f"""
@@ -220,7 +224,7 @@ def inject_changes_to_the_past(warehouse: Warehouse) -> tuple[datetime, str, str
         ) as calls
         """
     )[0]
-    relinked_user, relinked_since = first_calls["user_id"], first_calls["first_at"].replace(tzinfo=None)
+    relinked_user, relinked_since = first_calls["user_id"], _naive(first_calls["first_at"])
     new_owner = _one(
         warehouse,
         f"""
@@ -427,10 +431,6 @@ def _newest_staged_received_at(warehouse: Warehouse) -> datetime:
         "select received_at from staging.stg_segment__screens) as staged",
     )
     return _naive(newest)
-
-
-def _naive(value: datetime) -> datetime:
-    return value.replace(tzinfo=None)
 
 
 def _hold_out_batch_2(warehouse: Warehouse, split: datetime) -> None:

@@ -41,13 +41,8 @@ listed_users as (
 staged_watermark as (
     select coalesce(max(received_at), cast({{ dbt.current_timestamp() }} as {{ dbt.type_timestamp() }})) as newest_received_at
     from (
-        {%- for call_type in ["tracks", "pages", "screens"] %}
-        select max(received_at) as received_at from {{ ref('stg_segment__' ~ call_type) }}
-        {%- if not loop.last %}
-        union all
-        {%- endif %}
-        {%- endfor %}
-    ) as newest_per_table
+        {{ product_analytics.staged_events() | indent(4) }}
+    ) as staged_events
 ),
 
 final as (

@@ -37,7 +37,6 @@
 {%- set lookback_days = [window_days, 2 * momentum_days] | max %}
 
 -- Read only by incremental runs: {{ product_analytics.events_to_reprocess_dependencies() }}
--- and {{ product_analytics.linking_calls_dependencies() }}
 
 {{ config(
     materialized="incremental",
@@ -114,14 +113,10 @@ changed_account_days as (
             and anonymous_id in (select new_first_links.anonymous_id from new_first_links)
         group by anonymous_id
     ) as moved_events
-    inner join (
-        {{ product_analytics.linking_calls("anonymous_id in (select new_first_links.anonymous_id from new_first_links)") }}
-    ) as links
-        on moved_events.anonymous_id = links.anonymous_id
-    left join aliases
-        on links.linked_user_id = aliases.alias_id
+    inner join relinked_users
+        on moved_events.anonymous_id = relinked_users.anonymous_id
     inner join group_calls
-        on coalesce(aliases.user_id, links.linked_user_id) = group_calls.user_id
+        on relinked_users.user_id = group_calls.user_id
     group by group_calls.account_id
 ),
 
