@@ -173,7 +173,7 @@ def main(argv: list[str] | None = None) -> int:
     gen.add_argument("--noise", type=float, default=1.0, help="scale of delivery defects; 0 for clean data")
     gen.add_argument("--chunk-rows", type=int, default=200_000, help="rows buffered before each bulk load")
     for sub in (gen, commands.add_parser("summary", help="row counts per layer of a built warehouse")):
-        sub.add_argument("--target", choices=("duckdb", "postgres"), default="duckdb")
+        sub.add_argument("--target", choices=("duckdb", "postgres", "spark"), default="duckdb")
         sub.add_argument("--path", default="warehouse.duckdb", help="DuckDB file (duckdb target)")
 
     ben = commands.add_parser("bench", help="time a full build and a one-day incremental build")

@@ -129,12 +129,16 @@ class PostgresConnection:
 
 
 def connect(target: str, duckdb_path: str | None = None) -> Connection:
-    """Open the warehouse of a dbt target name (``duckdb`` or ``postgres``)."""
+    """Open the warehouse of a dbt target name (``duckdb``, ``postgres`` or ``spark``)."""
     if target == "duckdb":
         return DuckDBConnection(duckdb_path or os.environ.get("DBT_DUCKDB_PATH", "warehouse.duckdb"))
     if target == "postgres":
         return PostgresConnection()
-    raise ValueError(f"unknown target {target!r}: expected 'duckdb' or 'postgres'")
+    if target == "spark":
+        from product_analytics.spark import SparkConnection
+
+        return SparkConnection()
+    raise ValueError(f"unknown target {target!r}: expected 'duckdb', 'postgres' or 'spark'")
 
 
 def create_tables(con: Connection, tables: Iterable[RawTable], replace: bool = True) -> None:
