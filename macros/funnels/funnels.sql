@@ -301,6 +301,10 @@ funnel_step_lists as (
     cast(extract(epoch from ({{ end_expression }} - {{ start_expression }})) as double precision)
 {%- endmacro %}
 
+{% macro spark__seconds_between(start_expression, end_expression) -%}
+    ((unix_micros({{ end_expression }}) - unix_micros({{ start_expression }})) / 1000000.0)
+{%- endmacro %}
+
 {% macro duckdb__seconds_between(start_expression, end_expression) -%}
     ((epoch_us({{ end_expression }}) - epoch_us({{ start_expression }})) / 1000000.0)
 {%- endmacro %}

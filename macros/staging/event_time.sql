@@ -38,6 +38,10 @@
     (({{ expression }} at time zone 'UTC') at time zone '{{ tz }}')
 {%- endmacro %}
 
+{% macro spark__utc_to_local(expression, tz) -%}
+    from_utc_timestamp({{ expression }}, '{{ tz }}')
+{%- endmacro %}
+
 {#- received_at - (sent_at - original_timestamp): the send delay measured on the device's clock, removed from the server's receive time. -#}
 {% macro clock_corrected_time(received_at, sent_at, original_timestamp) -%}
     {{ adapter.dispatch("clock_corrected_time", "product_analytics")(received_at, sent_at, original_timestamp) }}
