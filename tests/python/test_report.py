@@ -295,3 +295,15 @@ def test_unbuilt_warehouse_is_refused_with_what_to_do(built_warehouse: Warehouse
     assert "the warehouse has no marts.metrics_active_users_daily" in empty.stderr
     assert "build it first" in empty.stderr
     assert not (tmp_path / "r.html").exists()
+
+
+def test_exposure_lists_the_marts_the_report_reads() -> None:
+    """models/exposures.yml depends on exactly the marts in report.REQUIRED_MARTS."""
+    import yaml
+
+    from product_analytics.report import REQUIRED_MARTS
+
+    exposures = yaml.safe_load((ROOT / "models" / "exposures.yml").read_text())["exposures"]
+    report = next(e for e in exposures if e["name"] == "product_analytics_report")
+    refs = [re.fullmatch(r"ref\('(\w+)'\)", dependency).group(1) for dependency in report["depends_on"]]
+    assert sorted(refs) == sorted(REQUIRED_MARTS)
