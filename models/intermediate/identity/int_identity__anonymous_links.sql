@@ -8,6 +8,8 @@
     link already stored for their anonymous id; the earlier one stays.
 #}
 
+-- depends_on: {{ ref('base_segment__unprocessed_received_days') }}
+
 {{ config(
     materialized="incremental",
     unique_key="anonymous_id",

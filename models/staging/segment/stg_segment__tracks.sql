@@ -7,6 +7,8 @@
     first (keep_unless_staged_copy_comes_first), so earlier copies are never re-read.
 #}
 
+-- depends_on: {{ ref('base_segment__unprocessed_received_days') }}
+
 {{ config(
     materialized="incremental",
     unique_key="message_id",
