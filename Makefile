@@ -64,5 +64,5 @@ lock: install
 	mv requirements.lock.tmp requirements.txt
 
 clean:
-	-scripts/postgres.sh stop
+	-scripts/postgres.sh clean
 	rm -rf target dbt_packages logs integration_tests/target integration_tests/dbt_packages integration_tests/logs .pg
