@@ -314,7 +314,7 @@ def test_exposure_lists_the_marts_the_report_reads() -> None:
 def test_tracking_plan_numbers_equal_the_marts(rendered: Rendered, built_warehouse: Warehouse) -> None:
     """With the governance marts built, the section lists every event name whose status is not ok."""
     if not has_tracking_plan(built_warehouse):
-        pytest.fail("the built warehouse has no tracking-plan marts (dq_tracking_plan__events)")
+        pytest.skip("this version builds no tracking-plan marts (test_every_chart_drew checks the skip note)")
     problems = built_warehouse.rows("select event_name from marts.dq_tracking_plan__events where status <> 'ok'")
     expected = {r["event_name"] for r in problems}
     assert set(rendered.check["tables"]["tracking-plan-problems"]) == expected
