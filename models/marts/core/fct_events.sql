@@ -53,7 +53,7 @@ group_calls as (
 ),
 
 tracking_plan as (
-    select * from {{ ref('tracking_plan') }}
+    select * from {{ ref('stg_tracking_plan__events') }}
 ),
 
 events_to_process as (
