@@ -220,6 +220,8 @@
     {%- set extras = product_analytics.segment_extra_columns(call_type) -%}
     {%- set dropped = product_analytics.config_string_list("pii_dropped_columns") -%}
     {%- set hashed = product_analytics.config_string_list("pii_hashed_columns") -%}
+    {#- The salt expression, asked of the session only when a hashed column is present. -#}
+    {%- set salt = namespace(sql=none) -%}
     {%- for required in spec["required"] if required in dropped -%}
         {{ product_analytics.config_error("pii_dropped_columns", "a list without required Segment columns such as '" ~ required ~ "' of " ~ call_type, dropped) }}
     {%- endfor -%}
@@ -242,7 +244,8 @@
                 {%- set expression = product_analytics.standard_column_expression(column["kind"], adapter.quote(raw.name), raw.data_type) -%}
             {%- endif -%}
             {%- if column["raw"] in hashed %}
-                {%- set expression = product_analytics.pii_hash(expression) -%}
+                {%- set salt.sql = salt.sql or product_analytics.pii_salt_sql() -%}
+                {%- set expression = product_analytics.pii_hash(expression, salt.sql) -%}
             {%- endif %}
         {{ expression }} as {{ column["name"] }}{{ "," if extras or not loop.last }}
         {%- endfor %}
@@ -256,7 +259,8 @@
                 {%- set expression = "cast(" ~ adapter.quote(raw.name) ~ " as " ~ extra["data_type"] ~ ")" -%}
             {%- endif -%}
             {%- if extra["name"] in hashed %}
-                {%- set expression = product_analytics.pii_hash(expression) -%}
+                {%- set salt.sql = salt.sql or product_analytics.pii_salt_sql() -%}
+                {%- set expression = product_analytics.pii_hash(expression, salt.sql) -%}
             {%- endif %}
         {{ expression }} as {{ adapter.quote(extra["name"]) }}{{ "," if not loop.last }}
         {%- endfor %}
@@ -303,11 +307,6 @@
     {%- else -%}
         cast({{ quoted_name }} as {{ dbt.type_string() }})
     {%- endif -%}
-{%- endmacro %}
-
-{#- A salted hash of a PII value; null stays null. -#}
-{% macro pii_hash(expression) -%}
-    {{ dbt.hash("'" ~ product_analytics.pii_hash_salt() ~ "' || cast(" ~ expression ~ " as " ~ dbt.type_string() ~ ")") }}
 {%- endmacro %}
 
 {#-

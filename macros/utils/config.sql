@@ -70,14 +70,6 @@
     {{ return(minutes) }}
 {%- endmacro %}
 
-{% macro pii_hash_salt() -%}
-    {%- set salt = env_var("PRODUCT_ANALYTICS_PII_SALT", var("pii_hash_salt")) -%}
-    {%- if salt is not string or "'" in salt or "\\" in salt -%}
-        {{ product_analytics.config_error("pii_hash_salt", "a string without quotes or backslashes", salt) }}
-    {%- endif -%}
-    {{ return(salt) }}
-{%- endmacro %}
-
 {% macro config_positive_integer(variable) -%}
     {%- set value = var(variable) -%}
     {%- if value is not number or value is boolean or value != value | int or value < 1 -%}
