@@ -70,9 +70,9 @@
     {{ return("'" ~ (value | tojson) ~ "'") }}
 {%- endmacro %}
 
-{#- The tracking plan relation and the sorted event names of its rows matching a condition. -#}
+{#- The sorted event names of the tracking plan (as validated by stg_tracking_plan__events) matching a condition. -#}
 {% macro configuration_plan_events(condition) -%}
-    {%- set plan = graph.nodes["seed.product_analytics.tracking_plan"] -%}
+    {%- set plan = graph.nodes["model.product_analytics.stg_tracking_plan__events"] -%}
     {%- set relation = api.Relation.create(database=plan.database, schema=plan.schema, identifier=plan.alias) -%}
     {%- set result = run_query("select distinct event_name from " ~ relation ~ " where " ~ condition ~ " order by event_name") -%}
     {{ return(result.columns[0].values() | list) }}

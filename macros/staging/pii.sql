@@ -72,19 +72,30 @@
 {%- endmacro %}
 
 {#-
-    Run at the start of every dbt invocation (on-run-start). Fails when the retired variable
-    `pii_hash_salt` is set (a dbt variable is written to target/run_results.json and the logs);
-    warns when `pii_hashed_columns` will be hashed without a salt. Renders no SQL.
+    The retired variable `pii_hash_salt` (checked with every variable by check_configuration):
+    it must be unset, because dbt writes variables to target/run_results.json and logs/dbt.log.
+    The message never shows the value.
+-#}
+{% macro pii_hash_salt(errors=none) -%}
+    {%- if var("pii_hash_salt", "") not in ["", none] -%}
+        {{ return(product_analytics.config_error(
+            "pii_hash_salt",
+            "unset: the variable is no longer read, since dbt writes variables to target/run_results.json and"
+            ~ " logs/dbt.log, where the salt would leak. Give the salt to the engine session instead: "
+            ~ product_analytics.pii_salt_instructions() ~ ". (The value is not shown: it is a secret)",
+            "(hidden)",
+            errors,
+        )) }}
+    {%- endif -%}
+    {{ return(none) }}
+{%- endmacro %}
+
+{#-
+    Run at the start of every dbt invocation (on-run-start): warns when `pii_hashed_columns`
+    will be hashed without a salt. Renders no SQL.
 -#}
 {% macro check_pii_salt() -%}
     {%- if execute -%}
-        {%- if var("pii_hash_salt", "") not in ["", none] -%}
-            {{ exceptions.raise_compiler_error(
-                "product_analytics: variable 'pii_hash_salt' is no longer read: dbt writes variables to"
-                ~ " target/run_results.json and logs/dbt.log, so the salt would leak. Remove it and give"
-                ~ " the salt to the engine session instead: " ~ product_analytics.pii_salt_instructions() ~ "."
-            ) }}
-        {%- endif -%}
         {%- set hashed = product_analytics.config_string_list("pii_hashed_columns") -%}
         {%- if hashed and not product_analytics.pii_salt_is_set() -%}
             {%- do exceptions.warn(

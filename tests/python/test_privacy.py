@@ -133,6 +133,7 @@ def test_hashing_without_a_salt_warns(engine: str, tmp_path: Path) -> None:
 def test_the_retired_salt_variable_fails_without_echoing_it(tmp_path: Path) -> None:
     warehouse = salted_warehouse("duckdb", tmp_path, "")
     output = warehouse.dbt("build", vars={**VARS, "pii_hash_salt": SALT}, check=False)
-    assert "variable 'pii_hash_salt' is no longer read" in output, output[-3000:]
+    assert "variable 'pii_hash_salt' must be unset: the variable is no longer read" in output, output[-3000:]
+    assert SALT not in output
     assert "PRODUCT_ANALYTICS_PII_SALT" in output
     assert "Completed successfully" not in output
