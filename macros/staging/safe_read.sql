@@ -219,34 +219,6 @@
     end
 {%- endmacro %}
 
-{#-
-    The placeholder ids of the variable `excluded_ids`, lower-cased and trimmed: values SDKs
-    send when an id is unknown ('undefined', 'null', ...), which are no id at all.
--#}
-{% macro excluded_ids() -%}
-    {%- set value = var("excluded_ids") -%}
-    {%- if value is string -%}
-        {%- set value = value.split(",") -%}
-    {%- endif -%}
-    {%- if value is none or value is not iterable or value is mapping -%}
-        {{ product_analytics.config_error("excluded_ids", "a list of placeholder ids (strings), possibly empty", value) }}
-    {%- endif -%}
-    {%- set ids = [] -%}
-    {%- for item in value -%}
-        {%- if item is boolean or item is none or (item is not string and item is not number) -%}
-            {{ product_analytics.config_error("excluded_ids", "a list of placeholder ids (strings)", value) }}
-        {%- endif -%}
-        {%- set id = (item | string | trim | lower) -%}
-        {%- if id == "" or "'" in id or "\\" in id -%}
-            {{ product_analytics.config_error("excluded_ids", "a list of non-empty ids without quotes or backslashes", value) }}
-        {%- endif -%}
-        {%- if id not in ids -%}
-            {%- do ids.append(id) -%}
-        {%- endif -%}
-    {%- endfor -%}
-    {{ return(ids) }}
-{%- endmacro %}
-
 {#- The identifier columns `excluded_ids` applies to (SPEC section 2). -#}
 {% macro excluded_id_columns() -%}
     {{ return(["user_id", "anonymous_id", "group_id", "previous_id", "context_group_id"]) }}
