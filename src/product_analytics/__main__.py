@@ -4,6 +4,8 @@ Commands:
   generate   write a deterministic demo dataset of raw Segment tables into a warehouse
   summary    print row counts per layer of a built warehouse and how to open it
   bench      time a full dbt build over N events and the incremental run of one more day
+  report     write one self-contained HTML report (KPIs and charts) from a built warehouse
+  publish    copy the marts of a DuckDB warehouse into a file BI tools (DuckDB 1.4+) open
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from datetime import date
 from pathlib import Path
 
 from product_analytics.generator import Generator, GeneratorConfig
+from product_analytics.publish import BI_STORAGE_VERSION, default_published_path
 from product_analytics.schema import DEMO_SCHEMAS, TABLES
 from product_analytics.warehouse import BulkLoader, Connection, connect, create_tables
 
@@ -99,7 +102,9 @@ def summary(args: argparse.Namespace) -> int:
             f"\nThe warehouse is the DuckDB file {args.path}. Open it with\n"
             f"  .venv/bin/python -c \"import duckdb; print(duckdb.connect('{args.path}', read_only=True)"
             ".sql('select * from marts.metrics_active_users_daily order by date_day desc limit 7'))\"\n"
-            "or point any DuckDB-capable BI tool (DBeaver, Metabase, Rill, Evidence) at the file."
+            f"BI tools (DBeaver, Metabase, Rill, Evidence) should open the published copy of the marts,\n"
+            f"  {default_published_path(args.path)}  (python -m product_analytics publish --path {args.path}):\n"
+            "its storage format is one their DuckDB 1.4/1.5 reads, and a tool holding it open never blocks dbt build."
         )
     return 0
 
@@ -133,6 +138,32 @@ def _print_headlines(con: Connection) -> None:
         print(f"  funnel {funnel}, {entity}s: " + " -> ".join(parts))
 
 
+def report(args: argparse.Namespace) -> int:
+    """Write the HTML report of a built warehouse and print where it is."""
+    from product_analytics.report import ReportError, stderr_progress, write_report
+
+    started = time.perf_counter()
+    try:
+        con = connect(args.target, args.path, read_only=True)
+    except FileNotFoundError as error:
+        print(f"report: {error}", file=sys.stderr)
+        return 1
+    source = f"DuckDB file {args.path}" if args.target == "duckdb" else "PostgreSQL (PG* environment)"
+    try:
+        out = write_report(con, Path(args.out), source, stderr_progress)
+    except ReportError as error:
+        print(f"report: {error}", file=sys.stderr)
+        return 1
+    finally:
+        con.close()
+    size = out.stat().st_size / 1_048_576
+    print(
+        f"Wrote the report to {out.resolve()} ({size:.1f} MiB, {time.perf_counter() - started:.1f} s); "
+        "open it in any browser (it needs no network)."
+    )
+    return 0
+
+
 def bench(args: argparse.Namespace) -> int:
     """Run the benchmark and print (and save) its report."""
     from product_analytics.bench import print_report, run_benchmark
@@ -155,6 +186,20 @@ def bench(args: argparse.Namespace) -> int:
     return 0
 
 
+def publish(args: argparse.Namespace) -> int:
+    """Write the published copy of the marts and say where it is."""
+    from product_analytics.publish import publish as publish_marts
+
+    result = publish_marts(args.path, args.out, storage_version=args.storage_version)
+    rows = sum(result.row_counts.values())
+    print(
+        f"Published {len(result.row_counts)} tables of schema marts ({rows:,} rows) from {args.path} to "
+        f"{result.path} in {result.seconds:.1f} s (DuckDB storage {args.storage_version}: DuckDB 1.4 and later "
+        "read it). Point BI tools at that file: the next dbt build never waits for a tool that holds it open."
+    )
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m product_analytics", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -172,7 +217,9 @@ def main(argv: list[str] | None = None) -> int:
     )
     gen.add_argument("--noise", type=float, default=1.0, help="scale of delivery defects; 0 for clean data")
     gen.add_argument("--chunk-rows", type=int, default=200_000, help="rows buffered before each bulk load")
-    for sub in (gen, commands.add_parser("summary", help="row counts per layer of a built warehouse")):
+    rep = commands.add_parser("report", help="write a self-contained HTML report of the marts")
+    rep.add_argument("--out", default="report.html", help="HTML file to write (default report.html)")
+    for sub in (gen, commands.add_parser("summary", help="row counts per layer of a built warehouse"), rep):
         sub.add_argument("--target", choices=("duckdb", "postgres"), default="duckdb")
         sub.add_argument("--path", default="warehouse.duckdb", help="DuckDB file (duckdb target)")
 
@@ -197,10 +244,22 @@ def main(argv: list[str] | None = None) -> int:
         help="accounts with the largest membership from the first day to the last (default 3: over 100k events each)",
     )
 
+    pub = commands.add_parser("publish", help="copy the marts into a file BI tools (DuckDB 1.4 and later) open")
+    pub.add_argument("--path", default="warehouse.duckdb", help="the DuckDB warehouse dbt builds")
+    pub.add_argument("--out", default=None, help="the published copy (default: <path stem>.bi.duckdb beside it)")
+    pub.add_argument("--storage-version", default=BI_STORAGE_VERSION, help="DuckDB storage format of the copy")
+
     args = parser.parse_args(argv)
     try:
-        return {"generate": generate, "summary": summary, "bench": bench}[args.command](args)
-    except ValueError as error:
+        commands_by_name = {
+            "generate": generate,
+            "summary": summary,
+            "bench": bench,
+            "report": report,
+            "publish": publish,
+        }
+        return commands_by_name[args.command](args)
+    except (ValueError, FileNotFoundError) as error:
         parser.error(str(error))
         return 2
 

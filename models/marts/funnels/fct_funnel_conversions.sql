@@ -15,12 +15,12 @@
     model unions them and adds the measures and the breakdowns at step 1.
 #}
 
--- depends_on: {{ ref('tracking_plan') }}
+-- depends_on: {{ ref('stg_tracking_plan__events') }}
 
 {%- set funnels = product_analytics.config_funnels(warn_unplanned_steps=true) %}
 {%- set max_steps = product_analytics.funnel_max_steps(funnels) %}
 {%- set step_names = product_analytics.funnel_step_names(funnels) %}
-{%- set breakdown_trait = var("funnel_breakdown_trait") %}
+{%- set breakdown_trait = product_analytics.funnel_breakdown_trait() %}
 {%- set account_traits = product_analytics.config_traits("account_traits") | map(attribute="name") | list %}
 {%- set signup_event = product_analytics.config_non_empty_string("signup_event") %}
 {%- set signup_tables = product_analytics.per_event_tables(signup_event, "type") %}
