@@ -403,7 +403,7 @@
     {%- do product_analytics.config_positive_integer("monthly_window_days", errors) -%}
     {%- do product_analytics.config_positive_integer("multi_user_account_min_users", errors) -%}
     {%- do product_analytics.config_funnels(errors) -%}
-    {%- do product_analytics.funnel_portable(errors) -%}
+    {%- do product_analytics.config_funnel_strategy(errors) -%}
     {%- do product_analytics.funnel_breakdown_trait(errors) -%}
     {%- do product_analytics.config_health(errors) -%}
     {%- do product_analytics.config_string_list("paying_plans", keep_case=true, errors=errors) -%}

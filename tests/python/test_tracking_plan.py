@@ -7,7 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from conftest import make_warehouse
+from conftest import ENGINES, make_warehouse
 from harness import Warehouse
 
 HEADER = (
@@ -40,8 +40,9 @@ def _build_plan(warehouse: Warehouse, check: bool = True) -> str:
     return warehouse.dbt("build", "--select", "stg_tracking_plan__events", vars=variables, check=check)
 
 
-def test_a_warehouse_table_is_the_plan_normalised(tmp_path: Path) -> None:
-    warehouse = make_warehouse("duckdb", "plan", tmp_path)
+@pytest.mark.parametrize("engine", ENGINES)
+def test_a_warehouse_table_is_the_plan_normalised(engine: str, tmp_path: Path) -> None:
+    warehouse = make_warehouse(engine, "plan", tmp_path)
     _prepare(warehouse, HEADER, GOOD_ROWS)
     _build_plan(warehouse)
     rows = warehouse.rows("select * from staging.stg_tracking_plan__events order by event_name")
