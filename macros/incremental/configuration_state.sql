@@ -50,14 +50,14 @@
 
 {#- The setting groups an incremental model's stored rows depend on (an unlisted model: all of them). -#}
 {% macro configuration_setting_groups(model_name) -%}
-    {%- set staged = ["sources", "event_time", "reporting_day", "privacy"] -%}
+    {%- set staged = ["sources", "event_time", "reporting_day", "privacy", "excluded_ids"] -%}
     {%- set events = staged + ["identity", "accounts", "activity"] -%}
     {%- set groups = {
         "stg_segment__tracks": staged,
         "stg_segment__pages": staged,
         "stg_segment__screens": staged,
         "dq_segment__message_counts_daily": ["sources"],
-        "int_identity__anonymous_links": ["sources", "event_time", "privacy", "identity"],
+        "int_identity__anonymous_links": ["sources", "event_time", "privacy", "excluded_ids", "identity"],
         "fct_events": events,
         "int_engagement__activity_days": events,
         "metrics_account_health_daily": events + ["health"],
@@ -102,7 +102,9 @@
     {%- endif -%}
     {%- if "identity" in groups -%}
         {%- do values.append(("alias_max_chain_length", product_analytics.config_positive_integer("alias_max_chain_length"))) -%}
-        {%- do values.append(("excluded_ids", var("excluded_ids", none) or [])) -%}
+    {%- endif -%}
+    {%- if "excluded_ids" in groups -%}
+        {%- do values.append(("excluded_ids", product_analytics.excluded_ids() | sort)) -%}
     {%- endif -%}
     {%- if "accounts" in groups -%}
         {%- do values.append(("opt_out_trait", var("opt_out_trait"))) -%}
