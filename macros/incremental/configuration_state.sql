@@ -57,6 +57,7 @@
         "stg_segment__pages": staged,
         "stg_segment__screens": staged,
         "dq_segment__message_counts_daily": ["sources"],
+        "dq_segment__nulled_values_daily": ["sources", "excluded_ids", "declared_types"],
         "int_identity__anonymous_links": ["sources", "event_time", "privacy", "excluded_ids", "identity"],
         "fct_events": events,
         "int_engagement__activity_days": events,
@@ -105,6 +106,16 @@
     {%- endif -%}
     {%- if "excluded_ids" in groups -%}
         {%- do values.append(("excluded_ids", product_analytics.excluded_ids() | sort)) -%}
+    {%- endif -%}
+    {%- if "declared_types" in groups -%}
+        {%- for variable in ["user_traits", "account_traits"] -%}
+            {%- set traits = {} -%}
+            {%- for trait in product_analytics.config_traits(variable) -%}
+                {%- do traits.update({trait.name: trait.kind}) -%}
+            {%- endfor -%}
+            {%- do values.append((variable, traits)) -%}
+        {%- endfor -%}
+        {%- do values.append(("opt_out_trait", var("opt_out_trait"))) -%}
     {%- endif -%}
     {%- if "accounts" in groups -%}
         {%- do values.append(("opt_out_trait", var("opt_out_trait"))) -%}

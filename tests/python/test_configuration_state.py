@@ -115,6 +115,16 @@ CHANGES = [
         "dq_segment__message_counts_daily",
         'segment_schemas: stored ["src_a"], now ["src_a", "src_b"]',
     ),
+    (
+        {"excluded_ids": ["undefined"]},
+        "stg_segment__tracks",
+        'excluded_ids: stored ["00000000-0000-0000-0000-000000000000", "0",',
+    ),
+    (
+        {"user_traits": {"email": "string"}},
+        "dq_segment__nulled_values_daily",
+        'user_traits: stored {"email": "string", "name"',
+    ),
     ({"alias_max_chain_length": 3}, "int_identity__anonymous_links", "alias_max_chain_length: stored 10, now 3"),
     ({"opt_out_trait": "gdpr_opt_out"}, "fct_events", 'opt_out_trait: stored "analytics_opt_out", now "gdpr_opt_out"'),
     ({"activity_events": ["Sent Project Data"]}, "fct_events", 'activity_events: stored [], now ["Sent Project Data"]'),
