@@ -118,7 +118,7 @@ CHANGES = [
     (
         {"excluded_ids": ["undefined"]},
         "stg_segment__tracks",
-        'excluded_ids: stored ["00000000-0000-0000-0000-000000000000", "0",',
+        'excluded_ids: stored ["0", "00000000-0000-0000-0000-000000000000", "anonymous",',
     ),
     (
         {"user_traits": {"email": "string"}},
