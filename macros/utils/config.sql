@@ -205,3 +205,27 @@
         else 'Critical'
     end
 {%- endmacro %}
+
+{#- A string variable that must be one of `allowed` (compared exactly). -#}
+{% macro config_choice(variable, allowed) -%}
+    {%- set value = var(variable) -%}
+    {%- if value not in allowed -%}
+        {{ product_analytics.config_error(variable, "one of " ~ (allowed | join(", ")), value) }}
+    {%- endif -%}
+    {{ return(value) }}
+{%- endmacro %}
+
+{#- Naming rule of track event names: object_action, snake_case or none. -#}
+{% macro event_naming_convention() -%}
+    {{ return(product_analytics.config_choice("event_naming_convention", ["object_action", "snake_case", "none"])) }}
+{%- endmacro %}
+
+{#- Naming rule of event properties (per-event table columns): camelCase, snake_case or none. -#}
+{% macro property_naming_convention() -%}
+    {{ return(product_analytics.config_choice("property_naming_convention", ["camelCase", "snake_case", "none"])) }}
+{%- endmacro %}
+
+{#- Severity of the tracking-plan tests: warn or error. -#}
+{% macro tracking_plan_test_severity() -%}
+    {{ return(product_analytics.config_choice("tracking_plan_test_severity", ["warn", "error"])) }}
+{%- endmacro %}
