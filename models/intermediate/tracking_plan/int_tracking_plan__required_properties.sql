@@ -13,7 +13,7 @@ tracking_plan as (
 -- Positions 1..100 of a `|`-separated list.
 positions as (
     {%- for position in range(1, 101) %}
-    select {{ position }} as position
+    select {{ position }} as list_position
     {%- if not loop.last %}
     union all
     {%- endif %}
@@ -23,11 +23,11 @@ positions as (
 listed_properties as (
     select
         {{ product_analytics.trim_whitespace('tracking_plan.event_name') }} as event_name,
-        {{ product_analytics.trim_whitespace(dbt.split_part('tracking_plan.required_properties', "'|'", 'positions.position')) }} as property_name
+        {{ product_analytics.trim_whitespace(dbt.split_part('tracking_plan.required_properties', "'|'", 'positions.list_position')) }} as property_name
     from tracking_plan
     inner join positions
         on
-            positions.position
+            positions.list_position
             <= {{ dbt.length('tracking_plan.required_properties') }}
             - {{ dbt.length(dbt.replace('tracking_plan.required_properties', "'|'", "''")) }} + 1
     where tracking_plan.required_properties is not null

@@ -10,9 +10,9 @@
 {%- set pii = product_analytics.config_string_list("pii_dropped_columns") + product_analytics.config_string_list("pii_hashed_columns") %}
 {%- set columns = [] %}
 {%- for table in product_analytics.segment_event_tables() %}
-    {%- for property in table["properties"] %}
-        {%- do columns.append({"table": table, "property": property}) %}
-    {%- endfor %}
+{%- for property in table["properties"] %}
+{%- do columns.append({"table": table, "property": property}) %}
+{%- endfor %}
 {%- endfor %}
 
 {%- if columns | length == 0 %}
@@ -25,11 +25,11 @@ select
 where 1 = 0
 {%- endif %}
 {%- for column in columns %}
-    {%- set table, property = column["table"], column["property"] %}
-    {%- set value = "cast(" ~ adapter.quote(property) ~ " as " ~ dbt.type_string() ~ ")" %}
-    {%- if property | lower in pii %}
-        {%- set value = product_analytics.pii_hash("nullif(" ~ product_analytics.trim_whitespace(value) ~ ", '')") %}
-    {%- endif %}
+{%- set table, property = column["table"], column["property"] %}
+{%- set value = "cast(" ~ adapter.quote(property) ~ " as " ~ dbt.type_string() ~ ")" %}
+{%- if property | lower in pii %}
+{%- set value = product_analytics.pii_hash("nullif(" ~ product_analytics.trim_whitespace(value) ~ ", '')") %}
+{%- endif %}
 select
     cast('{{ table["schema"] }}' as {{ dbt.type_string() }}) as source_schema,
     cast('{{ table["relation"].identifier }}' as {{ dbt.type_string() }}) as event_table,
@@ -37,7 +37,7 @@ select
     cast('{{ property | replace("'", "''") }}' as {{ dbt.type_string() }}) as property_name,
     {{ value }} as property_value
 from {{ table["relation"] }}
-    {%- if not loop.last %}
+{%- if not loop.last %}
 union all
-    {%- endif %}
+{%- endif %}
 {%- endfor %}
