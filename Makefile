@@ -28,6 +28,8 @@ demo: install
 	$(BIN)/python -m product_analytics generate --events $(DEMO_EVENTS) --path $(DEMO_DB)
 	@echo "==> dbt build on DuckDB"
 	DBT_DUCKDB_PATH=$(DEMO_DB) $(DBT) build --target duckdb --vars '$(DEMO_VARS)'
+	@echo "==> Publishing the marts for BI tools (DuckDB 1.4 storage format, atomic replace)"
+	$(BIN)/python -m product_analytics publish --path $(DEMO_DB)
 	@echo "==> Summary"
 	$(BIN)/python -m product_analytics summary --path $(DEMO_DB)
 

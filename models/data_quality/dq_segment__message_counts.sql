@@ -14,7 +14,8 @@ final as (
         call_type,
         source_schema,
         outcome,
-        sum(row_count) as row_count
+        -- bigint: a plain sum is HUGEINT on DuckDB and numeric on PostgreSQL, which BI drivers misread
+        cast(sum(row_count) as {{ dbt.type_bigint() }}) as row_count
     from daily_counts
     group by call_type, source_schema, outcome
 )

@@ -4,6 +4,7 @@ Commands:
   generate   write a deterministic demo dataset of raw Segment tables into a warehouse
   summary    print row counts per layer of a built warehouse and how to open it
   bench      time a full dbt build over N events and the incremental run of one more day
+  publish    copy the marts of a DuckDB warehouse into a file BI tools (DuckDB 1.4+) open
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from datetime import date
 from pathlib import Path
 
 from product_analytics.generator import Generator, GeneratorConfig
+from product_analytics.publish import BI_STORAGE_VERSION, default_published_path
 from product_analytics.schema import DEMO_SCHEMAS, TABLES
 from product_analytics.warehouse import BulkLoader, Connection, connect, create_tables
 
@@ -99,7 +101,9 @@ def summary(args: argparse.Namespace) -> int:
             f"\nThe warehouse is the DuckDB file {args.path}. Open it with\n"
             f"  .venv/bin/python -c \"import duckdb; print(duckdb.connect('{args.path}', read_only=True)"
             ".sql('select * from marts.metrics_active_users_daily order by date_day desc limit 7'))\"\n"
-            "or point any DuckDB-capable BI tool (DBeaver, Metabase, Rill, Evidence) at the file."
+            f"BI tools (DBeaver, Metabase, Rill, Evidence) should open the published copy of the marts,\n"
+            f"  {default_published_path(args.path)}  (python -m product_analytics publish --path {args.path}):\n"
+            "its storage format is one their DuckDB 1.4/1.5 reads, and a tool holding it open never blocks dbt build."
         )
     return 0
 
@@ -155,6 +159,20 @@ def bench(args: argparse.Namespace) -> int:
     return 0
 
 
+def publish(args: argparse.Namespace) -> int:
+    """Write the published copy of the marts and say where it is."""
+    from product_analytics.publish import publish as publish_marts
+
+    result = publish_marts(args.path, args.out, storage_version=args.storage_version)
+    rows = sum(result.row_counts.values())
+    print(
+        f"Published {len(result.row_counts)} tables of schema marts ({rows:,} rows) from {args.path} to "
+        f"{result.path} in {result.seconds:.1f} s (DuckDB storage {args.storage_version}: DuckDB 1.4 and later "
+        "read it). Point BI tools at that file: the next dbt build never waits for a tool that holds it open."
+    )
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m product_analytics", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -197,10 +215,15 @@ def main(argv: list[str] | None = None) -> int:
         help="accounts with the largest membership from the first day to the last (default 3: over 100k events each)",
     )
 
+    pub = commands.add_parser("publish", help="copy the marts into a file BI tools (DuckDB 1.4 and later) open")
+    pub.add_argument("--path", default="warehouse.duckdb", help="the DuckDB warehouse dbt builds")
+    pub.add_argument("--out", default=None, help="the published copy (default: <path stem>.bi.duckdb beside it)")
+    pub.add_argument("--storage-version", default=BI_STORAGE_VERSION, help="DuckDB storage format of the copy")
+
     args = parser.parse_args(argv)
     try:
-        return {"generate": generate, "summary": summary, "bench": bench}[args.command](args)
-    except ValueError as error:
+        return {"generate": generate, "summary": summary, "bench": bench, "publish": publish}[args.command](args)
+    except (ValueError, FileNotFoundError) as error:
         parser.error(str(error))
         return 2
 

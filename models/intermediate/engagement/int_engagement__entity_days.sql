@@ -15,7 +15,7 @@ final as (
         cast('user' as {{ dbt.type_string() }}) as entity_type,
         user_id as entity_id,
         date_day,
-        sum(activity_events) as activity_events
+        cast(sum(activity_events) as {{ dbt.type_bigint() }}) as activity_events
     from activity_days
     group by user_id, date_day
 
@@ -25,7 +25,7 @@ final as (
         cast('account' as {{ dbt.type_string() }}) as entity_type,
         account_id as entity_id,
         date_day,
-        sum(activity_events) as activity_events
+        cast(sum(activity_events) as {{ dbt.type_bigint() }}) as activity_events
     from activity_days
     where account_id is not null
     group by account_id, date_day
