@@ -20,7 +20,7 @@
 with
 
 tracking_plan as (
-    select * from {{ ref('tracking_plan') }}
+    select * from {{ ref('stg_tracking_plan__events') }}
 ),
 
 event_days as (

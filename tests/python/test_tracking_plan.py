@@ -1,99 +1,109 @@
-"""Tracking-plan governance (SPEC section 6): the marts equal an independent Python computation
-on the generated data, on both engines, and the plan's tests fail a build only when their
-severity says so."""
+"""The tracking plan is any relation named by `tracking_plan_relation` (SPEC section 6); a
+malformed plan fails naming the row and the column. (The host project's own plan, with
+activity and adoption following it, is tested in test_package_mode.py.)"""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 import pytest
-from conftest import load_generated, make_warehouse
-from harness import DEMO_VARS, ROOT, Warehouse
-from reference_core import build_core, normalise
-from reference_tracking_plan import build_tracking_plan, event_properties, follows_convention, read_plan
+from conftest import ENGINES, make_warehouse
+from harness import Warehouse
 
-from product_analytics.generator import GeneratorConfig
+HEADER = (
+    "event_name varchar, category varchar, counts_as_activity varchar,"
+    " required_properties varchar, owner varchar, why varchar"
+)
+GOOD_ROWS = [
+    ("' Signed Up '", "'lifecycle'", "'true'", "'type'", "'growth'", "'acquisition'"),
+    ("'Opened Report'", "' Feature '", "'FALSE'", "null", "''", "null"),
+]
 
-SCHEMAS = DEMO_VARS["segment_schemas"]
+
+def _prepare(warehouse: Warehouse, columns: str, rows: list[tuple[str, ...]]) -> None:
+    with warehouse.connection() as con:
+        for schema in ("plans", "src_a"):
+            con.execute(f"drop schema if exists {schema} cascade")
+            con.execute(f"create schema {schema}")
+        # A Segment source to read (a configuration without any is refused before models run).
+        con.execute(
+            "create table src_a.tracks"
+            " (id varchar, received_at timestamp, event varchar, event_text varchar, user_id varchar)"
+        )
+        con.execute(f"create table plans.plan ({columns})")
+        for row in rows:
+            con.execute(f"insert into plans.plan values ({', '.join(row)})")
 
 
-def test_governance_marts_equal_reference(built_warehouse: Warehouse) -> None:
-    events = list(build_core(built_warehouse, SCHEMAS).fct_events.values())
-    expected_events, expected_violations = build_tracking_plan(
-        events,
-        read_plan(ROOT / "seeds" / "tracking_plan.csv"),
-        event_properties(built_warehouse, SCHEMAS),
-        property_convention=DEMO_VARS["property_naming_convention"],
-    )
-    actual_events = {r["event_name"]: r for r in built_warehouse.rows("select * from marts.dq_tracking_plan__events")}
-    assert set(actual_events) == set(expected_events)
-    mismatches = [
-        (name, column, value, normalise(actual_events[name][column]))
-        for name, row in expected_events.items()
-        for column, value in row.items()
-        if normalise(actual_events[name][column]) != value
+def _build_plan(warehouse: Warehouse, check: bool = True) -> str:
+    variables = {"segment_schemas": ["src_a"], "tracking_plan_relation": "plans.plan"}
+    return warehouse.dbt("build", "--select", "stg_tracking_plan__events", vars=variables, check=check)
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_a_warehouse_table_is_the_plan_normalised(engine: str, tmp_path: Path) -> None:
+    warehouse = make_warehouse(engine, "plan", tmp_path)
+    _prepare(warehouse, HEADER, GOOD_ROWS)
+    _build_plan(warehouse)
+    rows = warehouse.rows("select * from staging.stg_tracking_plan__events order by event_name")
+    assert rows == [
+        {
+            "event_name": "Opened Report",
+            "category": "feature",
+            "counts_as_activity": False,
+            "required_properties": None,
+            "owner": None,
+            "why": None,
+        },
+        {
+            "event_name": "Signed Up",
+            "category": "lifecycle",
+            "counts_as_activity": True,
+            "required_properties": "type",
+            "owner": "growth",
+            "why": "acquisition",
+        },
     ]
-    assert not mismatches, mismatches[:5]
-    actual_violations = {
-        (r["event_date"], r["event_name"], r["source_schema"], r["violation"]): {
-            k: r[k] for k in ("violating_events", "total_events", "example_message_id")
-        }
-        for r in built_warehouse.rows("select * from marts.dq_tracking_plan__violations_daily")
-    }
-    assert set(actual_violations) == set(expected_violations), (
-        sorted(set(expected_violations) - set(actual_violations))[:5],
-        sorted(set(actual_violations) - set(expected_violations))[:5],
-    )
-    assert actual_violations == expected_violations
-    # The demo's defects are all reported (see GOVERNANCE_DEFECTS in the generator).
-    statuses = {name: row["status"] for name, row in expected_events.items()}
-    assert statuses["Viewed Onboarding Tip"] == statuses["Shared dashboard"] == "unplanned"
-    assert statuses["Exported Data"] == "planned_not_seen_last_30d"
-    assert statuses["Cancelled Subscription"] == "planned_never_seen"
-    kinds = {key[3] for key in expected_violations}
-    assert {
-        "unplanned_event",
-        "naming_convention",
-        "missing_required_property:report_type",
-        "missing_required_property:error_code",
-        "missing_required_property:billing_interval",
-        "property_naming_convention:tipId",
-    } <= kinds
+
+
+BAD_ROWS = [
+    *GOOD_ROWS,
+    ("'Exported Data'", "'features'", "'true'", "null", "null", "null"),
+    ("'Signed Up'", "'core'", "'true'", "null", "null", "null"),
+    ("' '", "'core'", "'yes'", "null", "'growth'", "null"),
+]
 
 
 @pytest.mark.parametrize(
-    ("name", "convention", "follows"),
+    ("columns", "rows", "messages"),
     [
-        ("Signed Up", "object_action", True),
-        ("Signed up", "object_action", False),
-        ("Signed  Up", "object_action", False),
-        ("SSO Enabled", "object_action", True),
-        ("SIGNED UP", "object_action", False),
-        ("Viewed Step 2", "object_action", True),
-        ("signed_up", "snake_case", True),
-        ("signed__up", "snake_case", False),
-        ("userLogin", "camelCase", True),
-        ("user_login", "camelCase", False),
+        (
+            HEADER.replace("category varchar, ", ""),
+            [("'Signed Up'", "'true'", "null", "null", "null")],
+            ["has no column 'category'; a tracking plan needs the columns event_name, category, counts_as_activity"],
+        ),
+        (
+            HEADER,
+            BAD_ROWS,
+            [
+                "row 'Exported Data': column 'category' is \"features\","
+                " expected one of lifecycle, core, feature, error, system",
+                "row 'Signed Up': column 'event_name' repeats on 2 rows",
+                'a row without event name (category "core", owner "growth"): column \'event_name\' is empty',
+                "column 'counts_as_activity' is \"yes\", expected true or false",
+            ],
+        ),
     ],
+    ids=["missing-column", "bad-rows"],
 )
-def test_reference_naming_rules(name: str, convention: str, follows: bool) -> None:
-    """The reference's rules agree with the decisions' examples (the SQL's are unit-tested)."""
-    assert follows_convention(name, convention) is follows
-
-
-def test_severity_decides_whether_violations_fail_the_build(tmp_path: Path) -> None:
-    """The demo data never send the planned Cancelled Subscription: a warning by default, a
-    failed build with tracking_plan_test_severity error."""
-    warehouse = make_warehouse("duckdb", "severity", tmp_path)
-    load_generated(warehouse, GeneratorConfig(events=3_000, seed=3, days=40))
-    failing = "tracking_plan_no_planned_event_unseen_30_days"
-    output = warehouse.dbt("build", vars=DEMO_VARS)
-    assert any(failing in line and "WARN" in line for line in output.splitlines()), output[-3000:]
-    with pytest.raises(AssertionError, match=f"Failure in test {failing}"):
-        warehouse.dbt(
-            "test", "--select", "tag:tracking_plan", vars={**DEMO_VARS, "tracking_plan_test_severity": "error"}
-        )
-    output = warehouse.dbt(
-        "test", "--select", "tag:tracking_plan", vars={**DEMO_VARS, "tracking_plan_test_severity": "warn"}
-    )
-    assert "ERROR=0" in output
+def test_a_malformed_plan_fails_naming_row_and_column(
+    columns: str, rows: list[tuple[str, ...]], messages: list[str], tmp_path: Path
+) -> None:
+    warehouse = make_warehouse("duckdb", "badplan", tmp_path)
+    _prepare(warehouse, columns, rows)
+    output = _build_plan(warehouse, check=False)
+    assert "the tracking plan" in output, output[-3000:]
+    assert '"plan" (variable tracking_plan_relation: "plans.plan")' in output, output[-3000:]
+    for message in messages:
+        assert message in output, output[-3000:]
+    assert "ERROR=1" in output

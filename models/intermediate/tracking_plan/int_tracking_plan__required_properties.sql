@@ -7,7 +7,7 @@
 with
 
 tracking_plan as (
-    select * from {{ ref('tracking_plan') }}
+    select * from {{ ref('stg_tracking_plan__events') }}
 ),
 
 -- Positions 1..100 of a `|`-separated list.
