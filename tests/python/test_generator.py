@@ -90,7 +90,10 @@ def test_defects_real_collectors_deliver_are_present() -> None:
         "untrimmed text seats": sum(
             1
             for table, row in calls
-            if table == "segment_web.groups" and row.get("seats") and row["seats"] != row["seats"].strip()
+            # (A backend group call redelivered through the web source keeps its integer seats.)
+            if table == "segment_web.groups"
+            and isinstance(row.get("seats"), str)
+            and row["seats"] != row["seats"].strip()
         ),
         "aliases from an anonymous id": sum(
             1 for table, row in calls if table.endswith(".aliases") and row["previous_id"].startswith("anon-")
