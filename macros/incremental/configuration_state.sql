@@ -58,6 +58,9 @@
         "stg_segment__screens": staged,
         "dq_segment__message_counts_daily": ["sources"],
         "dq_segment__nulled_values_daily": ["sources", "excluded_ids", "declared_types"],
+        "dq_segment__arrival_daily": ["sources", "event_time", "excluded_ids", "declared_types", "lookback"],
+        "int_tracking_plan__event_days": staged + ["identity", "accounts"],
+        "int_tracking_plan__event_property_days": staged + ["identity", "accounts"],
         "int_identity__anonymous_links": ["sources", "event_time", "privacy", "excluded_ids", "identity"],
         "fct_events": events,
         "int_engagement__activity_days": events,
@@ -93,6 +96,9 @@
     {%- endif -%}
     {%- if "event_time" in groups -%}
         {%- do values.append(("future_event_tolerance_minutes", product_analytics.future_event_tolerance_minutes())) -%}
+    {%- endif -%}
+    {%- if "lookback" in groups -%}
+        {%- do values.append(("incremental_lookback_hours", product_analytics.config_positive_integer("incremental_lookback_hours"))) -%}
     {%- endif -%}
     {%- if "reporting_day" in groups -%}
         {%- do values.append(("reporting_timezone", product_analytics.reporting_timezone())) -%}
