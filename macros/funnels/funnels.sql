@@ -1,5 +1,5 @@
 {#
-    Funnels (SPEC section 7): configuration, validation and the step-matching SQL.
+    Funnels (docs/reference.md section 7): configuration, validation and the step-matching SQL.
 #}
 
 {#-

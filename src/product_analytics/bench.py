@@ -143,7 +143,7 @@ FLOOR_QUERY = (
 )
 
 
-#: The funnels timed by the benchmark (issue 5): SPEC's default and a 10-step one.
+#: The funnels timed by the benchmark (issue 5): the default `signup_to_subscription` and a 10-step one.
 DEFAULT_FUNNEL = ["Signed Up", "Sent Project Data", "Started Subscription"]
 TEN_STEP_FUNNEL = [
     "Signed Up",
@@ -212,7 +212,7 @@ def _time_funnel(
 
 
 def _time_funnels(warehouse: Path, env: dict[str, str], workdir: Path, memory_limit: str) -> dict[str, Any]:
-    """fct_funnel_conversions for SPEC's funnel and a 10-step one: on all events with the DuckDB
+    """fct_funnel_conversions for the default funnel and a 10-step one: on all events with the DuckDB
     fast path and with the portable SQL, then on a quarter and a half of the accounts (their
     events only) to show the cost per event does not grow with events."""
     report: dict[str, Any] = {"scales": {}}

@@ -1,4 +1,4 @@
-"""The raw tables the demo generator writes, in the Segment warehouse schema (SPEC section 1).
+"""The raw tables the demo generator writes, in the Segment warehouse schema (docs/reference.md section 1).
 
 Two collector sources land in separate schemas, as Segment does it: a web source (browser
 library: pages, client-side tracks, identifies, groups, aliases, and a per-event table for

@@ -1,5 +1,5 @@
-"""An independent Python implementation of SPEC sections 1-2 (staging), written from the
-SPEC's words rather than from the SQL, to check the dbt models against."""
+"""An independent Python implementation of docs/reference.md sections 1-2 (staging), written from the
+words of docs/reference.md rather than from the SQL, to check the dbt models against."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Incremental runs give exactly what a full refresh gives (SPEC section 8).
+"""Incremental runs give exactly what a full refresh gives (docs/reference.md section 8).
 
 The raw rows are split by `received_at` into two batches. Batch 2 holds, besides the
 generator's own late-arriving events and redeliveries, injected calls that change the past:
