@@ -6,6 +6,7 @@ BIN := $(VENV)/bin
 DBT := $(BIN)/dbt
 DEMO_EVENTS ?= 300000
 DEMO_DB ?= warehouse.duckdb
+DEMO_REPORT ?= report.html
 # The demo's two collector sources (a web app and a backend), each in its own schema.
 DEMO_VARS := {segment_schemas: [segment_web, segment_backend]}
 PG_ENV = $(shell scripts/postgres.sh env)
@@ -31,9 +32,12 @@ demo: install
 	$(BIN)/python -m product_analytics publish --path $(DEMO_DB)
 	@echo "==> Summary"
 	$(BIN)/python -m product_analytics summary --path $(DEMO_DB)
+	@echo "==> Report"
+	$(BIN)/python -m product_analytics report --path $(DEMO_DB) --out $(DEMO_REPORT)
 
 test: install
 	$(MAKE) --no-print-directory lint
+	scripts/chromium.sh >/dev/null
 	scripts/postgres.sh start
 	env $(PG_ENV) $(BIN)/python -m pytest tests/python; status=$$?; scripts/postgres.sh stop; exit $$status
 
@@ -60,5 +64,5 @@ lock: install
 	mv requirements.lock.tmp requirements.txt
 
 clean:
-	-scripts/postgres.sh stop
+	-scripts/postgres.sh clean
 	rm -rf target dbt_packages logs integration_tests/target integration_tests/dbt_packages integration_tests/logs .pg

@@ -45,7 +45,7 @@ feature_use as (
         and events.user_id is not null
         and events.event_date > {{ product_analytics.add_days("last_data_day.last_day", -30) }}
         and events.event_name in (
-            select plan.event_name from {{ ref('tracking_plan') }} as plan
+            select plan.event_name from {{ ref('stg_tracking_plan__events') }} as plan
             where plan.category = 'feature'
         )
     group by segments.segment, events.event_name

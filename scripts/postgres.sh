@@ -4,12 +4,25 @@
 #                               from Debian's packages when no server binaries are found
 #   scripts/postgres.sh stop    stop it (the data directory is kept until `make clean`)
 #   scripts/postgres.sh env     print the PG* variables that point dbt and the tests at it
-# Settings: PA_PG_DIR (default .pg in the project root), PA_PG_PORT (default 54329).
+#   scripts/postgres.sh dir     print the server's directory (data, logs)
+#   scripts/postgres.sh clean   stop it and delete its directory
+# Settings: PA_PG_DIR (the server's directory), PA_PG_PORT (default 54329).
+#
+# The server's directory defaults to .pg in the project root, except as root: initdb and
+# postgres then run as the `postgres` user, who cannot enter a clone in a private folder
+# (a `mktemp -d` folder, /root), so the directory is a postgres-owned one under /var/tmp,
+# named after the project path and the port (an existing .pg of an earlier run is kept).
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-pgdir="${PA_PG_DIR:-$root/.pg}"
 port="${PA_PG_PORT:-54329}"
+if [ -n "${PA_PG_DIR:-}" ]; then
+    pgdir="$PA_PG_DIR"
+elif [ "$(id -u)" -eq 0 ] && [ ! -f "$root/.pg/data/PG_VERSION" ]; then
+    pgdir="/var/tmp/product_analytics-pg-$(printf '%s:%s' "$root" "$port" | sha256sum | cut -c1-16)"
+else
+    pgdir="$root/.pg"
+fi
 data="$pgdir/data"
 log="$pgdir/server.log"
 database="product_analytics"
@@ -50,10 +63,22 @@ start() {
     local initdb pg_ctl
     initdb="$(find_bin initdb)"
     pg_ctl="$(find_bin pg_ctl)"
-    mkdir -p "$pgdir"
     if [ "$(id -u)" -eq 0 ]; then
         id postgres >/dev/null 2>&1 || useradd --system --no-create-home postgres
+        # Under /var/tmp anyone may create the name first: use it only if root or postgres owns it.
+        if [ -e "$pgdir" ] && [ "$(stat -c %U "$pgdir")" != postgres ] && [ "$(stat -c %U "$pgdir")" != root ]; then
+            echo "postgres.sh: $pgdir belongs to $(stat -c %U "$pgdir"), not postgres; set PA_PG_DIR to another directory" >&2
+            exit 1
+        fi
+        mkdir -p "$pgdir"
         chown postgres "$pgdir"
+        chmod 700 "$pgdir"
+        if ! runuser -u postgres -- test -w "$pgdir"; then
+            echo "postgres.sh: the postgres user cannot write to $pgdir (a parent folder is private); set PA_PG_DIR to a directory it can reach" >&2
+            exit 1
+        fi
+    else
+        mkdir -p "$pgdir"
     fi
     if [ ! -f "$data/PG_VERSION" ]; then
         as_owner "$initdb" -D "$data" -U dbt --auth=trust --encoding=UTF8 --locale=C >"$pgdir/initdb.log" 2>&1 || {
@@ -86,9 +111,16 @@ stop() {
     fi
 }
 
+clean() {
+    stop
+    rm -rf "$pgdir"
+}
+
 case "${1:-}" in
     start) start ;;
     stop) stop ;;
+    clean) clean ;;
     env) echo "PGHOST=127.0.0.1 PGPORT=$port PGUSER=dbt PGDATABASE=$database" ;;
-    *) echo "usage: $0 start|stop|env" >&2; exit 2 ;;
+    dir) echo "$pgdir" ;;
+    *) echo "usage: $0 start|stop|clean|env|dir" >&2; exit 2 ;;
 esac

@@ -7,68 +7,81 @@
     Fails naming the funnel and the problem; warns for a step the tracking plan does not
     list (a step absent from the data yields zeros, not an error).
 -#}
-{% macro config_funnels() -%}
+{% macro config_funnels(errors=none) -%}
     {%- set value = var("funnels") -%}
     {%- if value is string or value is mapping or value is not iterable -%}
-        {{ product_analytics.config_error("funnels", "a list of funnels ({name, steps, window_days, entity_types})", value) }}
+        {{ return(product_analytics.config_error("funnels", "a list of funnels ({name, steps, window_days, entity_types})", value, errors)) }}
     {%- endif -%}
     {%- set funnels = [] -%}
     {%- set names = [] -%}
     {%- for funnel in value -%}
-        {%- if funnel is not mapping -%}
-            {{ product_analytics.config_error("funnels", "a list of mappings with name, steps, window_days, entity_types", funnel) }}
+        {%- set checked = product_analytics.config_funnel(funnel, names, errors) -%}
+        {%- if checked is not none -%}
+            {%- do funnels.append(checked) -%}
         {%- endif -%}
-        {%- set name = funnel.get("name") -%}
-        {%- if name is not string or not modules.re.fullmatch("[A-Za-z0-9_ \-]+", name) -%}
-            {{ product_analytics.config_error("funnels", "funnels whose name is letters, digits, spaces, - or _", name) }}
-        {%- endif -%}
-        {%- set where = "funnel '" ~ name ~ "': " -%}
-        {%- if name in names -%}
-            {{ product_analytics.config_error("funnels", "funnels with distinct names (" ~ where ~ "defined twice)", name) }}
-        {%- endif -%}
-        {%- do names.append(name) -%}
-        {%- set steps = funnel.get("steps") -%}
-        {%- if steps is string or steps is mapping or steps is not iterable or steps | length < 2 or steps | length > 20 -%}
-            {{ product_analytics.config_error("funnels", where ~ "steps as a list of 2 to 20 event names", steps) }}
-        {%- endif -%}
-        {%- for step in steps -%}
-            {%- if step is not string or step | trim == "" or "'" in step -%}
-                {{ product_analytics.config_error("funnels", where ~ "steps that are non-empty event names without quotes", step) }}
-            {%- endif -%}
-        {%- endfor -%}
-        {%- set window_days = funnel.get("window_days") -%}
-        {%- if window_days is not number or window_days is boolean or window_days <= 0 -%}
-            {{ product_analytics.config_error("funnels", where ~ "window_days, a number of days > 0", window_days) }}
-        {%- endif -%}
-        {%- set entity_types = funnel.get("entity_types", ["user", "account"]) -%}
-        {%- if entity_types is string or entity_types is not iterable or entity_types | length == 0 -%}
-            {{ product_analytics.config_error("funnels", where ~ "entity_types, a non-empty list of user and/or account", entity_types) }}
-        {%- endif -%}
-        {%- for entity_type in entity_types if entity_type not in ["user", "account"] -%}
-            {{ product_analytics.config_error("funnels", where ~ "entity_types among user, account", entity_type) }}
-        {%- endfor -%}
-        {%- do funnels.append({
-            "name": name,
-            "steps": steps | map("trim") | list,
-            "window_days": window_days,
-            "entity_types": entity_types | unique | list,
-        }) -%}
     {%- endfor -%}
-    {%- set plan = ref("tracking_plan") -%}
-    {#- Checked once the seed is loaded; unit tests render it as a CTE fixture (nothing to query). -#}
-    {%- if execute and "__dbt__cte__" not in plan | string
-        and adapter.get_relation(database=plan.database, schema=plan.schema, identifier=plan.identifier) is not none -%}
-        {%- set planned = run_query("select event_name from " ~ plan).columns[0].values() | list -%}
-        {%- for funnel in funnels -%}
-            {%- for step in funnel["steps"] if step not in planned -%}
-                {%- do exceptions.warn(
-                    "product_analytics: funnel '" ~ funnel["name"] ~ "': step '" ~ step
-                    ~ "' is not in the tracking plan (seeds/tracking_plan.csv); it counts zero entities unless the event occurs"
-                ) -%}
+    {%- if funnels | length < value | length -%}
+        {{ return(none) }}
+    {%- endif -%}
+    {#- Checked once the plan is built (not by check_configuration, which passes `errors`; the models declare the dependency); unit tests render it as a CTE fixture (nothing to query). -#}
+    {%- if errors is none and execute -%}
+        {%- set plan = ref("stg_tracking_plan__events") -%}
+        {%- if "__dbt__cte__" not in plan | string
+            and adapter.get_relation(database=plan.database, schema=plan.schema, identifier=plan.identifier) is not none -%}
+            {%- set planned = run_query("select event_name from " ~ plan).columns[0].values() | list -%}
+            {%- for funnel in funnels -%}
+                {%- for step in funnel["steps"] if step not in planned -%}
+                    {%- do exceptions.warn(
+                        "product_analytics: funnel '" ~ funnel["name"] ~ "': step '" ~ step
+                        ~ "' is not in the tracking plan (stg_tracking_plan__events, read from tracking_plan_relation); it counts zero entities unless the event occurs"
+                    ) -%}
+                {%- endfor -%}
             {%- endfor -%}
-        {%- endfor -%}
+        {%- endif -%}
     {%- endif -%}
     {{ return(funnels) }}
+{%- endmacro %}
+
+{#- One funnel of `funnels`, validated and normalised (config_funnels); `names` holds the names seen before it. -#}
+{% macro config_funnel(funnel, names, errors=none) -%}
+    {%- if funnel is not mapping -%}
+        {{ return(product_analytics.config_error("funnels", "a list of mappings with name, steps, window_days, entity_types", funnel, errors)) }}
+    {%- endif -%}
+    {%- set name = funnel.get("name") -%}
+    {%- if name is not string or not modules.re.fullmatch("[A-Za-z0-9_ \-]+", name) -%}
+        {{ return(product_analytics.config_error("funnels", "funnels whose name is letters, digits, spaces, - or _", name, errors)) }}
+    {%- endif -%}
+    {%- set where = "funnel '" ~ name ~ "': " -%}
+    {%- if name in names -%}
+        {{ return(product_analytics.config_error("funnels", "funnels with distinct names (" ~ where ~ "defined twice)", name, errors)) }}
+    {%- endif -%}
+    {%- do names.append(name) -%}
+    {%- set steps = funnel.get("steps") -%}
+    {%- if steps is string or steps is mapping or steps is not iterable or steps | length < 2 or steps | length > 20 -%}
+        {{ return(product_analytics.config_error("funnels", where ~ "steps as a list of 2 to 20 event names", steps, errors)) }}
+    {%- endif -%}
+    {%- for step in steps -%}
+        {%- if step is not string or step | trim == "" or "'" in step -%}
+            {{ return(product_analytics.config_error("funnels", where ~ "steps that are non-empty event names without quotes", step, errors)) }}
+        {%- endif -%}
+    {%- endfor -%}
+    {%- set window_days = funnel.get("window_days") -%}
+    {%- if window_days is not number or window_days is boolean or window_days <= 0 -%}
+        {{ return(product_analytics.config_error("funnels", where ~ "window_days, a number of days > 0", window_days, errors)) }}
+    {%- endif -%}
+    {%- set entity_types = funnel.get("entity_types", ["user", "account"]) -%}
+    {%- if entity_types is string or entity_types is not iterable or entity_types | length == 0 -%}
+        {{ return(product_analytics.config_error("funnels", where ~ "entity_types, a non-empty list of user and/or account", entity_types, errors)) }}
+    {%- endif -%}
+    {%- for entity_type in entity_types if entity_type not in ["user", "account"] -%}
+        {{ return(product_analytics.config_error("funnels", where ~ "entity_types among user, account", entity_type, errors)) }}
+    {%- endfor -%}
+    {{ return({
+        "name": name,
+        "steps": steps | map("trim") | list,
+        "window_days": window_days,
+        "entity_types": entity_types | unique | list,
+    }) }}
 {%- endmacro %}
 
 {#- The most steps of any configured funnel: fct_funnel_conversions has step_1_at .. step_<n>_at. -#}
@@ -101,10 +114,10 @@
 {%- endmacro %}
 
 {#- Whether `funnel_strategy` asks for the portable SQL (`portable`) rather than the engine's (`auto`). -#}
-{% macro funnel_portable() -%}
+{% macro funnel_portable(errors=none) -%}
     {%- set strategy = var("funnel_strategy") -%}
     {%- if strategy not in ["auto", "portable"] -%}
-        {{ product_analytics.config_error("funnel_strategy", "auto or portable", strategy) }}
+        {{ return(product_analytics.config_error("funnel_strategy", "auto or portable", strategy, errors)) }}
     {%- endif -%}
     {{ return(strategy == "portable") }}
 {%- endmacro %}

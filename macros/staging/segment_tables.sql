@@ -132,31 +132,86 @@
 {%- endmacro %}
 
 {#-
-    Run at the start of every dbt invocation (on-run-start): warns, naming the schema, for each
-    configured segment schema that holds none of the call tables, which is most often a typo
-    in `segment_schemas` (a schema whose collector has not synced yet looks the same, hence a
-    warning rather than an error). Renders no SQL.
+    The call types (segment_call_types()) whose table exists in each configured schema:
+    {schema: [call type, ...]}, in the order of segment_schemas. Empty while dbt parses.
 -#}
-{% macro warn_about_empty_segment_schemas() -%}
-    {%- if execute -%}
-        {%- set database = product_analytics.segment_database() -%}
-        {%- set call_types = product_analytics.segment_call_types() -%}
-        {%- for schema in product_analytics.segment_schemas() -%}
-            {%- set found = [] -%}
-            {%- for call_type in call_types -%}
-                {%- if adapter.get_relation(database=database, schema=schema, identifier=call_type) is not none -%}
-                    {%- do found.append(call_type) -%}
-                {%- endif -%}
-            {%- endfor -%}
-            {%- if not found -%}
-                {%- do exceptions.warn(
-                    "product_analytics: segment_schemas lists '" ~ schema ~ "', but "
-                    ~ database ~ "." ~ schema ~ " holds none of the Segment tables ("
-                    ~ call_types | join(", ") ~ "); nothing is read from it. Check the schema name."
-                ) -%}
+{% macro segment_tables_by_schema() -%}
+    {%- set found = {} -%}
+    {%- if not execute -%}
+        {{ return(found) }}
+    {%- endif -%}
+    {%- set database = product_analytics.segment_database() -%}
+    {%- for schema in product_analytics.segment_schemas() -%}
+        {%- do found.update({schema: []}) -%}
+        {%- for call_type in product_analytics.segment_call_types() -%}
+            {%- if adapter.get_relation(database=database, schema=schema, identifier=call_type) is not none -%}
+                {%- do found[schema].append(call_type) -%}
             {%- endif -%}
         {%- endfor -%}
+    {%- endfor -%}
+    {{ return(found) }}
+{%- endmacro %}
+
+{#-
+    Run before any model (on-run-start, after check_configuration). When the run builds a
+    model of this package and no configured schema holds any Segment table (a typo in
+    `segment_schemas`, a forgotten --vars), fails naming the schemas and how to set the
+    variable: such a run would rebuild every mart from nothing. Otherwise warns in the log,
+    naming them, about a schema without Segment tables and about a source without group
+    calls; the tests segment_schema_without_segment_tables and
+    account_metrics_need_group_calls count the same as dbt warnings (WARN). Renders no SQL.
+-#}
+{% macro check_segment_sources() -%}
+    {%- if not execute -%}
+        {{ return("") }}
     {%- endif -%}
+    {%- set database = product_analytics.segment_database() -%}
+    {%- set call_types = product_analytics.segment_call_types() -%}
+    {%- set found = product_analytics.segment_tables_by_schema() -%}
+    {%- set package_models = [] -%}
+    {%- for resource in selected_resources if resource.startswith("model.product_analytics.") -%}
+        {%- do package_models.append(resource) -%}
+    {%- endfor -%}
+    {%- if package_models and found.values() | sum(start=[]) | length == 0 -%}
+        {%- set elsewhere = product_analytics.schemas_with_segment_tables(database) -%}
+        {{ exceptions.raise_compiler_error(
+            "product_analytics: no Segment table (" ~ call_types | join(", ") ~ ") in any schema of segment_schemas ("
+            ~ found.keys() | join(", ") ~ ") in database " ~ database ~ "; nothing was run, because this run would rebuild every mart from nothing. "
+            ~ "Set segment_schemas to the schemas your collector writes to, one per source: under `vars: product_analytics: segment_schemas: [...]` "
+            ~ "in dbt_project.yml, or dbt build --vars '{segment_schemas: [segment_web, segment_backend]}'."
+            ~ (" Schemas of " ~ database ~ " that hold a tracks or identifies table: " ~ elsewhere | join(", ") ~ "." if elsewhere else "")
+        ) }}
+    {%- endif -%}
+    {%- for schema, tables in found.items() if not tables -%}
+        {%- do exceptions.warn(
+            "product_analytics: segment_schemas lists '" ~ schema ~ "', but "
+            ~ database ~ "." ~ schema ~ " holds none of the Segment tables ("
+            ~ call_types | join(", ") ~ "); nothing is read from it. Check the schema name."
+        ) -%}
+    {%- endfor -%}
+    {%- if found.values() | sum(start=[]) | length > 0 and "groups" not in found.values() | sum(start=[]) -%}
+        {%- do exceptions.warn(
+            "product_analytics: no schema of segment_schemas (" ~ found.keys() | join(", ") ~ ") holds a groups table. "
+            ~ "Account metrics need group calls: without them accounts come only from events' context_group_id, "
+            ~ "with no members and no traits (member_count and dim_users.account_count are 0, every account's health is Critical). "
+            ~ "README, 'What each mart needs from the source', lists the calls each mart reads."
+        ) -%}
+    {%- endif -%}
+    {{ return("") }}
+{%- endmacro %}
+
+{#- Up to 20 schemas of the database holding a tracks or identifies table (a hint when none is configured). -#}
+{% macro schemas_with_segment_tables(database) -%}
+    {{ return(adapter.dispatch("schemas_with_segment_tables", "product_analytics")(database)) }}
+{%- endmacro %}
+
+{% macro default__schemas_with_segment_tables(database) -%}
+    {%- set found = run_query(
+        "select distinct table_schema from information_schema.tables"
+        ~ " where lower(table_name) in ('tracks', 'identifies') and table_catalog = '" ~ database ~ "'"
+        ~ " order by table_schema limit 20"
+    ) -%}
+    {{ return(found.columns[0].values() | list) }}
 {%- endmacro %}
 
 {#-
@@ -218,11 +273,8 @@
     {%- set spec = product_analytics.segment_call_spec(call_type) -%}
     {%- set tables = product_analytics.segment_tables(call_type) -%}
     {%- set extras = product_analytics.segment_extra_columns(call_type) -%}
-    {%- set dropped = product_analytics.config_string_list("pii_dropped_columns") -%}
+    {%- set dropped = product_analytics.pii_dropped_columns() -%}
     {%- set hashed = product_analytics.config_string_list("pii_hashed_columns") -%}
-    {%- for required in spec["required"] if required in dropped -%}
-        {{ product_analytics.config_error("pii_dropped_columns", "a list without required Segment columns such as '" ~ required ~ "' of " ~ call_type, dropped) }}
-    {%- endfor -%}
     {%- if tables | length == 0 %}
     select
         cast(null as {{ dbt.type_string() }}) as source_schema,

@@ -4,92 +4,122 @@
     was expected, instead of as an obscure SQL error.
 #}
 
-{% macro config_error(variable, expected, got) -%}
-    {{ exceptions.raise_compiler_error(
-        "product_analytics: variable '" ~ variable ~ "' must be " ~ expected
-        ~ ", got " ~ (got | tojson)
+{#-
+    The error of a bad variable value. With `errors` (a list), the message is appended and
+    none returned: configuration_errors() collects every bad variable that way, and every
+    accessor below takes `errors` and returns right after the first problem it appends.
+    Without, fails listing this error and every other bad variable (configuration_errors),
+    so a user fixes them in one go whichever model (or dbt's parsing) met one first.
+-#}
+{% macro config_error(variable, expected, got, errors=none) -%}
+    {%- set message = "variable '" ~ variable ~ "' must be " ~ expected ~ ", got " ~ (got | tojson) -%}
+    {%- if errors is not none -%}
+        {%- do errors.append(message) -%}
+        {{ return(none) }}
+    {%- endif -%}
+    {%- set all_errors = product_analytics.configuration_errors() -%}
+    {%- if message not in all_errors -%}
+        {%- do all_errors.insert(0, message) -%}
+    {%- endif -%}
+    {{ exceptions.raise_compiler_error(product_analytics.configuration_error_message(all_errors)) }}
+{%- endmacro %}
+
+{% macro configuration_error_message(errors) -%}
+    {%- if errors | length == 1 -%}
+        {{ return("product_analytics: " ~ errors[0]) }}
+    {%- endif -%}
+    {{ return(
+        "product_analytics: " ~ errors | length ~ " variables are not valid:\n  - " ~ errors | join("\n  - ")
+        ~ "\nSet them under `vars: product_analytics:` in dbt_project.yml or with --vars (docs/variables.md lists every variable and its check)."
     ) }}
 {%- endmacro %}
 
 {#- A list of strings, lower-cased unless keep_case; a comma-separated string is accepted too ("a,b" on the command line). -#}
-{% macro config_string_list(variable, keep_case=false) -%}
+{% macro config_string_list(variable, keep_case=false, errors=none) -%}
     {%- set value = var(variable) -%}
     {%- if value is string -%}
         {%- set value = value.split(",") | map("trim") | reject("equalto", "") | list -%}
     {%- endif -%}
     {%- if value is not iterable or value is mapping -%}
-        {{ product_analytics.config_error(variable, "a list of strings", value) }}
+        {{ return(product_analytics.config_error(variable, "a list of strings", value, errors)) }}
     {%- endif -%}
     {%- for item in value -%}
         {%- if item is not string or item | trim == "" -%}
-            {{ product_analytics.config_error(variable, "a list of non-empty strings", value) }}
+            {{ return(product_analytics.config_error(variable, "a list of non-empty strings", value, errors)) }}
         {%- endif -%}
     {%- endfor -%}
     {%- set value = value | map("trim") | list -%}
     {{ return(value if keep_case else value | map("lower") | list) }}
 {%- endmacro %}
 
-{% macro segment_schemas() -%}
-    {%- set schemas = product_analytics.config_string_list("segment_schemas") -%}
+{% macro segment_schemas(errors=none) -%}
+    {%- set schemas = product_analytics.config_string_list("segment_schemas", errors=errors) -%}
+    {%- if schemas is none -%}
+        {{ return(none) }}
+    {%- endif -%}
     {%- if schemas | length == 0 -%}
-        {{ product_analytics.config_error("segment_schemas", "a non-empty list of schema names", schemas) }}
+        {{ return(product_analytics.config_error("segment_schemas", "a non-empty list of schema names", schemas, errors)) }}
     {%- endif -%}
     {%- if schemas | unique | list | length != schemas | length -%}
-        {{ product_analytics.config_error("segment_schemas", "a list without repeated schemas", schemas) }}
+        {{ return(product_analytics.config_error("segment_schemas", "a list without repeated schemas", schemas, errors)) }}
     {%- endif -%}
     {{ return(schemas) }}
 {%- endmacro %}
 
-{% macro segment_database() -%}
+{% macro segment_database(errors=none) -%}
     {%- set database = var("segment_database") -%}
+    {%- if database is not none and (database is not string or not modules.re.fullmatch("[A-Za-z0-9_\-]+", database)) -%}
+        {{ return(product_analytics.config_error("segment_database", "null (the target's database) or a database name", database, errors)) }}
+    {%- endif -%}
     {{ return(database if database else target.database) }}
 {%- endmacro %}
 
-{% macro reporting_timezone() -%}
+{% macro reporting_timezone(errors=none) -%}
     {%- set tz = var("reporting_timezone") -%}
-    {#- Quoted into SQL as a literal, so only IANA-style characters are accepted. -#}
-    {%- if tz is not string or not modules.re.fullmatch("[A-Za-z0-9_+\-/]+", tz) -%}
-        {{ product_analytics.config_error("reporting_timezone", "an IANA time zone name such as 'UTC' or 'Europe/Berlin'", tz) }}
+    {#- A name of the IANA tz database (pytz's list, portable); quoted into SQL as a literal, so IANA-style characters only. -#}
+    {%- if tz is not string or not modules.re.fullmatch("[A-Za-z0-9_+\-/]+", tz) or tz not in modules.pytz.all_timezones_set -%}
+        {{ return(product_analytics.config_error("reporting_timezone", "an IANA time zone name (tz database) such as 'UTC', 'Europe/Berlin' or 'America/New_York'", tz, errors)) }}
     {%- endif -%}
     {{ return(tz) }}
 {%- endmacro %}
 
-{% macro week_start() -%}
+{% macro week_start(errors=none) -%}
     {%- set day = var("week_start") -%}
     {%- if day not in ["monday", "sunday"] -%}
-        {{ product_analytics.config_error("week_start", "'monday' or 'sunday'", day) }}
+        {{ return(product_analytics.config_error("week_start", "'monday' or 'sunday'", day, errors)) }}
     {%- endif -%}
     {{ return(day) }}
 {%- endmacro %}
 
-{% macro future_event_tolerance_minutes() -%}
+{% macro future_event_tolerance_minutes(errors=none) -%}
     {%- set minutes = var("future_event_tolerance_minutes") -%}
     {%- if minutes is not number or minutes is boolean or minutes < 0 -%}
-        {{ product_analytics.config_error("future_event_tolerance_minutes", "a non-negative number of minutes", minutes) }}
+        {{ return(product_analytics.config_error("future_event_tolerance_minutes", "a non-negative number of minutes", minutes, errors)) }}
     {%- endif -%}
     {{ return(minutes) }}
 {%- endmacro %}
 
-{% macro pii_hash_salt() -%}
+{% macro pii_hash_salt(errors=none) -%}
     {%- set salt = env_var("PRODUCT_ANALYTICS_PII_SALT", var("pii_hash_salt")) -%}
     {%- if salt is not string or "'" in salt or "\\" in salt -%}
-        {{ product_analytics.config_error("pii_hash_salt", "a string without quotes or backslashes", salt) }}
+        {#- The value is a secret: the message does not show it. -#}
+        {{ return(product_analytics.config_error("pii_hash_salt", "a string without quotes or backslashes (value not shown: it is a secret)", "(hidden)", errors)) }}
     {%- endif -%}
     {{ return(salt) }}
 {%- endmacro %}
 
-{% macro config_positive_integer(variable) -%}
+{% macro config_positive_integer(variable, errors=none) -%}
     {%- set value = var(variable) -%}
     {%- if value is not number or value is boolean or value != value | int or value < 1 -%}
-        {{ product_analytics.config_error(variable, "a positive whole number", value) }}
+        {{ return(product_analytics.config_error(variable, "a positive whole number", value, errors)) }}
     {%- endif -%}
     {{ return(value | int) }}
 {%- endmacro %}
 
-{% macro config_non_empty_string(variable) -%}
+{% macro config_non_empty_string(variable, errors=none) -%}
     {%- set value = var(variable) -%}
     {%- if value is not string or value | trim == "" or "'" in value -%}
-        {{ product_analytics.config_error(variable, "a non-empty string without quotes", value) }}
+        {{ return(product_analytics.config_error(variable, "a non-empty string without quotes", value, errors)) }}
     {%- endif -%}
     {{ return(value | trim) }}
 {%- endmacro %}
@@ -98,7 +128,7 @@
     A trait map such as {email: string, seats: integer} as a list of
     {"name", "kind", "sql_type"}; kinds are string, integer, float, boolean, timestamp.
 -#}
-{% macro config_traits(variable) -%}
+{% macro config_traits(variable, errors=none) -%}
     {%- set value = var(variable) -%}
     {%- set types = {
         "string": dbt.type_string(),
@@ -108,18 +138,18 @@
         "timestamp": dbt.type_timestamp(),
     } -%}
     {%- if value is not mapping -%}
-        {{ product_analytics.config_error(variable, "a mapping of trait column to type (" ~ (types.keys() | join(", ")) ~ ")", value) }}
+        {{ return(product_analytics.config_error(variable, "a mapping of trait column to type (" ~ (types.keys() | join(", ")) ~ ")", value, errors)) }}
     {%- endif -%}
     {%- set traits = [] -%}
     {%- for name, kind in value.items() -%}
         {%- if not modules.re.fullmatch("[a-z_][a-z0-9_]*", name | string) -%}
-            {{ product_analytics.config_error(variable, "keys that are lower-case column names", name) }}
+            {{ return(product_analytics.config_error(variable, "keys that are lower-case column names", name, errors)) }}
         {%- endif -%}
         {%- if kind not in types -%}
-            {{ product_analytics.config_error(variable, "types among " ~ (types.keys() | join(", ")) ~ " (trait '" ~ name ~ "')", kind) }}
+            {{ return(product_analytics.config_error(variable, "types among " ~ (types.keys() | join(", ")) ~ " (trait '" ~ name ~ "')", kind, errors)) }}
         {%- endif -%}
         {%- if name in ["created_at", "account_id", "user_id"] -%}
-            {{ product_analytics.config_error(variable, "traits other than created_at, account_id and user_id, which the models define themselves", name) }}
+            {{ return(product_analytics.config_error(variable, "traits other than created_at, account_id and user_id, which the models define themselves", name, errors)) }}
         {%- endif -%}
         {%- do traits.append({"name": name, "kind": kind, "sql_type": types[kind]}) -%}
     {%- endfor -%}
@@ -127,10 +157,13 @@
 {%- endmacro %}
 
 {#- A list of event names: as config_string_list, case kept (names match `event_name` exactly). -#}
-{% macro config_event_names(variable) -%}
-    {%- set names = product_analytics.config_string_list(variable, keep_case=true) -%}
+{% macro config_event_names(variable, errors=none) -%}
+    {%- set names = product_analytics.config_string_list(variable, keep_case=true, errors=errors) -%}
+    {%- if names is none -%}
+        {{ return(none) }}
+    {%- endif -%}
     {%- for name in names if "'" in name -%}
-        {{ product_analytics.config_error(variable, "a list of event names without quotes", names) }}
+        {{ return(product_analytics.config_error(variable, "a list of event names without quotes", names, errors)) }}
     {%- endfor -%}
     {{ return(names) }}
 {%- endmacro %}
@@ -139,20 +172,23 @@
     Overrides of the tracking plan's `counts_as_activity`: {"activity": [...], "not_activity": [...]}
     from the variables `activity_events` and `non_activity_events`, which must not share a name.
 -#}
-{% macro activity_overrides() -%}
-    {%- set include = product_analytics.config_event_names("activity_events") -%}
-    {%- set exclude = product_analytics.config_event_names("non_activity_events") -%}
+{% macro activity_overrides(errors=none) -%}
+    {%- set include = product_analytics.config_event_names("activity_events", errors) -%}
+    {%- set exclude = product_analytics.config_event_names("non_activity_events", errors) -%}
+    {%- if include is none or exclude is none -%}
+        {{ return(none) }}
+    {%- endif -%}
     {%- for name in include if name in exclude -%}
-        {{ product_analytics.config_error("activity_events", "a list sharing no event with non_activity_events ('" ~ name ~ "' is in both)", include) }}
+        {{ return(product_analytics.config_error("activity_events", "a list sharing no event with non_activity_events ('" ~ name ~ "' is in both)", include, errors)) }}
     {%- endfor -%}
     {{ return({"activity": include, "not_activity": exclude}) }}
 {%- endmacro %}
 
 {#- A number >= 0 (not a boolean). -#}
-{% macro config_non_negative_number(variable, value=none) -%}
+{% macro config_non_negative_number(variable, value=none, errors=none) -%}
     {%- set value = var(variable) if value is none else value -%}
     {%- if value is not number or value is boolean or value < 0 -%}
-        {{ product_analytics.config_error(variable, "a non-negative number", value) }}
+        {{ return(product_analytics.config_error(variable, "a non-negative number", value, errors)) }}
     {%- endif -%}
     {{ return(value) }}
 {%- endmacro %}
@@ -160,41 +196,63 @@
 {#-
     The account health settings (docs/reference.md section 7), validated: weights of the four known
     components, non-negative, summing to 1; windows and target positive whole numbers;
-    tier thresholds with 0 <= at_risk <= healthy <= 100.
+    tier thresholds with 0 <= at_risk <= healthy <= 100. Each part is checked on its own,
+    so every bad one is reported.
 -#}
-{% macro config_health() -%}
+{% macro config_health(errors=none) -%}
+    {%- set health = {
+        "weights": product_analytics.config_health_weights(errors),
+        "window_days": product_analytics.config_positive_integer("health_window_days", errors),
+        "frequency_target_days": product_analytics.config_positive_integer("health_frequency_target_days", errors),
+        "momentum_days": product_analytics.config_positive_integer("health_momentum_window_days", errors),
+        "thresholds": product_analytics.config_health_thresholds(errors),
+    } -%}
+    {%- if none in health.values() -%}
+        {{ return(none) }}
+    {%- endif -%}
+    {%- do health.update(health.pop("thresholds")) -%}
+    {{ return(health) }}
+{%- endmacro %}
+
+{#- `health_weights`: {component: weight} for breadth, frequency, adoption, momentum (missing ones 0), summing to 1. -#}
+{% macro config_health_weights(errors=none) -%}
     {%- set components = ["breadth", "frequency", "adoption", "momentum"] -%}
     {%- set weights = var("health_weights") -%}
     {%- if weights is not mapping -%}
-        {{ product_analytics.config_error("health_weights", "a mapping of component (" ~ components | join(", ") ~ ") to weight", weights) }}
+        {{ return(product_analytics.config_error("health_weights", "a mapping of component (" ~ components | join(", ") ~ ") to weight", weights, errors)) }}
     {%- endif -%}
     {%- for name in weights if name not in components -%}
-        {{ product_analytics.config_error("health_weights", "weights of the components " ~ components | join(", ") ~ " only (unknown component '" ~ name ~ "')", weights) }}
+        {{ return(product_analytics.config_error("health_weights", "weights of the components " ~ components | join(", ") ~ " only (unknown component '" ~ name ~ "')", weights, errors)) }}
     {%- endfor -%}
     {%- set checked = {} -%}
     {%- for name in components -%}
-        {%- do checked.update({name: product_analytics.config_non_negative_number("health_weights." ~ name, weights.get(name, 0))}) -%}
+        {%- set weight = product_analytics.config_non_negative_number("health_weights." ~ name, weights.get(name, 0), errors) -%}
+        {%- if weight is none -%}
+            {{ return(none) }}
+        {%- endif -%}
+        {%- do checked.update({name: weight}) -%}
     {%- endfor -%}
     {%- if (checked.values() | sum - 1) | abs > 0.000001 -%}
-        {{ product_analytics.config_error("health_weights", "weights summing to 1 (they sum to " ~ checked.values() | sum ~ ")", weights) }}
+        {{ return(product_analytics.config_error("health_weights", "weights summing to 1 (they sum to " ~ checked.values() | sum ~ ")", weights, errors)) }}
     {%- endif -%}
+    {{ return(checked) }}
+{%- endmacro %}
+
+{#- `health_tier_thresholds`: {"healthy": score, "at_risk": score} with 0 <= at_risk <= healthy <= 100. -#}
+{% macro config_health_thresholds(errors=none) -%}
     {%- set thresholds = var("health_tier_thresholds") -%}
     {%- if thresholds is not mapping or thresholds.keys() | sort | list != ["at_risk", "healthy"] -%}
-        {{ product_analytics.config_error("health_tier_thresholds", "a mapping {healthy: <score>, at_risk: <score>}", thresholds) }}
+        {{ return(product_analytics.config_error("health_tier_thresholds", "a mapping {healthy: <score>, at_risk: <score>}", thresholds, errors)) }}
     {%- endif -%}
-    {%- set healthy = product_analytics.config_non_negative_number("health_tier_thresholds.healthy", thresholds.healthy) -%}
-    {%- set at_risk = product_analytics.config_non_negative_number("health_tier_thresholds.at_risk", thresholds.at_risk) -%}
+    {%- set healthy = product_analytics.config_non_negative_number("health_tier_thresholds.healthy", thresholds.healthy, errors) -%}
+    {%- set at_risk = product_analytics.config_non_negative_number("health_tier_thresholds.at_risk", thresholds.at_risk, errors) -%}
+    {%- if healthy is none or at_risk is none -%}
+        {{ return(none) }}
+    {%- endif -%}
     {%- if not (at_risk <= healthy <= 100) -%}
-        {{ product_analytics.config_error("health_tier_thresholds", "scores with 0 <= at_risk <= healthy <= 100", thresholds) }}
+        {{ return(product_analytics.config_error("health_tier_thresholds", "scores with 0 <= at_risk <= healthy <= 100", thresholds, errors)) }}
     {%- endif -%}
-    {{ return({
-        "weights": checked,
-        "window_days": product_analytics.config_positive_integer("health_window_days"),
-        "frequency_target_days": product_analytics.config_positive_integer("health_frequency_target_days"),
-        "momentum_days": product_analytics.config_positive_integer("health_momentum_window_days"),
-        "healthy": healthy,
-        "at_risk": at_risk,
-    }) }}
+    {{ return({"healthy": healthy, "at_risk": at_risk}) }}
 {%- endmacro %}
 
 {#- The account health tier of a score expression, per config_health() thresholds (strictly above). -#}
@@ -204,4 +262,138 @@
         when {{ score_expression }} > {{ health.at_risk }} then 'At Risk'
         else 'Critical'
     end
+{%- endmacro %}
+
+{% macro config_boolean(variable, errors=none) -%}
+    {%- set value = var(variable) -%}
+    {%- if value is not boolean -%}
+        {{ return(product_analytics.config_error(variable, "true or false", value, errors)) }}
+    {%- endif -%}
+    {{ return(value) }}
+{%- endmacro %}
+
+{#-
+    A relation named by a variable, as its dot-separated parts: 'schema.table' or
+    'database.schema.table', and with `allow_ref_name` a bare seed or model name too.
+    null stays none (the caller's default); {"parts": [...]} otherwise.
+-#}
+{% macro config_relation_name(variable, allow_ref_name=false, errors=none) -%}
+    {%- set value = var(variable) -%}
+    {%- set pattern = "[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*){" ~ ("0" if allow_ref_name else "1") ~ ",2}" -%}
+    {%- if value is none -%}
+        {{ return({"parts": []}) }}
+    {%- endif -%}
+    {%- if value is not string or not modules.re.fullmatch(pattern, value | trim) -%}
+        {%- set expected = "null, the name of a seed or model of your project such as 'tracking_plan', or a relation 'schema.table'"
+            if allow_ref_name else "null or a relation 'schema.table' (or 'database.schema.table')" -%}
+        {{ return(product_analytics.config_error(variable, expected, value, errors)) }}
+    {%- endif -%}
+    {{ return({"parts": (value | trim).split(".")}) }}
+{%- endmacro %}
+
+{#- A warehouse relation from config_relation_name() parts of 2 or 3 names (none while dbt parses when it does not exist yet). -#}
+{% macro config_warehouse_relation(variable, parts, errors=none) -%}
+    {%- set relation = api.Relation.create(
+        database=parts[0] if parts | length == 3 else target.database,
+        schema=parts[-2],
+        identifier=parts[-1],
+    ) -%}
+    {%- if execute and adapter.get_relation(database=relation.database, schema=relation.schema, identifier=relation.identifier) is none -%}
+        {{ return(product_analytics.config_error(variable, "an existing table or view (" ~ relation ~ " does not exist)", var(variable), errors)) }}
+    {%- endif -%}
+    {{ return(relation) }}
+{%- endmacro %}
+
+{#- The relation named by `deleted_users_relation`, or none for the seed `deleted_users`. -#}
+{% macro deleted_users_relation(errors=none) -%}
+    {%- set name = product_analytics.config_relation_name("deleted_users_relation", errors=errors) -%}
+    {%- if name is none or not name["parts"] -%}
+        {{ return(none) }}
+    {%- endif -%}
+    {{ return(product_analytics.config_warehouse_relation("deleted_users_relation", name["parts"], errors)) }}
+{%- endmacro %}
+
+{#- `pii_dropped_columns`, which must not name a column every table of a call type needs. -#}
+{% macro pii_dropped_columns(errors=none) -%}
+    {%- set dropped = product_analytics.config_string_list("pii_dropped_columns", errors=errors) -%}
+    {%- if dropped is none -%}
+        {{ return(none) }}
+    {%- endif -%}
+    {%- for call_type in product_analytics.segment_call_types() -%}
+        {%- for required in product_analytics.segment_call_spec(call_type)["required"] if required in dropped -%}
+            {{ return(product_analytics.config_error("pii_dropped_columns", "a list without required Segment columns such as '" ~ required ~ "' of " ~ call_type, dropped, errors)) }}
+        {%- endfor -%}
+    {%- endfor -%}
+    {{ return(dropped) }}
+{%- endmacro %}
+
+{#- `power_user_min_days`: a positive whole number of days, at most `weekly_window_days`. -#}
+{% macro power_user_min_days(errors=none) -%}
+    {%- set weekly_days = product_analytics.config_positive_integer("weekly_window_days", errors) -%}
+    {%- set power_days = product_analytics.config_positive_integer("power_user_min_days", errors) -%}
+    {%- if weekly_days is not none and power_days is not none and power_days > weekly_days -%}
+        {{ return(product_analytics.config_error("power_user_min_days", "at most weekly_window_days (" ~ weekly_days ~ ")", power_days, errors)) }}
+    {%- endif -%}
+    {{ return(power_days) }}
+{%- endmacro %}
+
+{#- `funnel_breakdown_trait`: one of the `account_traits`, or null for none (fct_funnel_conversions.plan_at_step_1). -#}
+{% macro funnel_breakdown_trait(errors=none) -%}
+    {%- set trait = var("funnel_breakdown_trait") -%}
+    {%- set traits = product_analytics.config_traits("account_traits", errors) -%}
+    {%- if traits is not none and trait is not none and trait not in traits | map(attribute="name") | list -%}
+        {{ return(product_analytics.config_error("funnel_breakdown_trait", "null or one of the account_traits (" ~ traits | map(attribute="name") | join(", ") ~ ")", trait, errors)) }}
+    {%- endif -%}
+    {{ return(trait) }}
+{%- endmacro %}
+
+{#-
+    Every bad variable of dbt_project.yml, as a list of messages naming the variable, the
+    value and what is expected. A new variable gets its check here, a row in
+    docs/variables.md and a case in tests/python/test_configuration.py.
+-#}
+{% macro configuration_errors() -%}
+    {%- set errors = [] -%}
+    {%- do product_analytics.segment_schemas(errors) -%}
+    {%- do product_analytics.segment_database(errors) -%}
+    {%- do product_analytics.reporting_timezone(errors) -%}
+    {%- do product_analytics.week_start(errors) -%}
+    {%- do product_analytics.future_event_tolerance_minutes(errors) -%}
+    {%- do product_analytics.pii_dropped_columns(errors) -%}
+    {%- do product_analytics.config_string_list("pii_hashed_columns", errors=errors) -%}
+    {%- do product_analytics.pii_hash_salt(errors) -%}
+    {%- do product_analytics.config_positive_integer("incremental_lookback_hours", errors) -%}
+    {%- do product_analytics.config_boolean("allow_full_refresh", errors) -%}
+    {%- do product_analytics.config_positive_integer("alias_max_chain_length", errors) -%}
+    {%- do product_analytics.deleted_users_relation(errors) -%}
+    {%- do product_analytics.config_non_empty_string("opt_out_trait", errors) -%}
+    {%- do product_analytics.config_traits("user_traits", errors) -%}
+    {%- do product_analytics.config_traits("account_traits", errors) -%}
+    {%- do product_analytics.tracking_plan_relation(errors) -%}
+    {%- do product_analytics.config_non_empty_string("signup_event", errors) -%}
+    {%- do product_analytics.activity_overrides(errors) -%}
+    {%- do product_analytics.power_user_min_days(errors) -%}
+    {%- do product_analytics.config_positive_integer("monthly_window_days", errors) -%}
+    {%- do product_analytics.config_positive_integer("multi_user_account_min_users", errors) -%}
+    {%- do product_analytics.config_funnels(errors) -%}
+    {%- do product_analytics.funnel_portable(errors) -%}
+    {%- do product_analytics.funnel_breakdown_trait(errors) -%}
+    {%- do product_analytics.config_health(errors) -%}
+    {%- do product_analytics.config_string_list("paying_plans", keep_case=true, errors=errors) -%}
+    {%- do product_analytics.config_positive_integer("mau_limit", errors) -%}
+    {#- A variable read by two checks (account_traits by funnel_breakdown_trait) is reported once. -#}
+    {{ return(errors | unique | list) }}
+{%- endmacro %}
+
+{#-
+    Run before any model (on-run-start; also `dbt run-operation product_analytics.check_configuration`):
+    fails listing every bad variable at once. (Most also fail while dbt parses, through
+    config_error, with the same list; relations named by variables are checked only here.)
+-#}
+{% macro check_configuration() -%}
+    {%- set errors = product_analytics.configuration_errors() -%}
+    {%- if errors -%}
+        {{ exceptions.raise_compiler_error(product_analytics.configuration_error_message(errors)) }}
+    {%- endif -%}
+    {{ return("") }}
 {%- endmacro %}

@@ -4,6 +4,7 @@ Commands:
   generate   write a deterministic demo dataset of raw Segment tables into a warehouse
   summary    print row counts per layer of a built warehouse and how to open it
   bench      time a full dbt build over N events and the incremental run of one more day
+  report     write one self-contained HTML report (KPIs and charts) from a built warehouse
   publish    copy the marts of a DuckDB warehouse into a file BI tools (DuckDB 1.4+) open
 """
 
@@ -137,6 +138,32 @@ def _print_headlines(con: Connection) -> None:
         print(f"  funnel {funnel}, {entity}s: " + " -> ".join(parts))
 
 
+def report(args: argparse.Namespace) -> int:
+    """Write the HTML report of a built warehouse and print where it is."""
+    from product_analytics.report import ReportError, stderr_progress, write_report
+
+    started = time.perf_counter()
+    try:
+        con = connect(args.target, args.path, read_only=True)
+    except FileNotFoundError as error:
+        print(f"report: {error}", file=sys.stderr)
+        return 1
+    source = f"DuckDB file {args.path}" if args.target == "duckdb" else "PostgreSQL (PG* environment)"
+    try:
+        out = write_report(con, Path(args.out), source, stderr_progress)
+    except ReportError as error:
+        print(f"report: {error}", file=sys.stderr)
+        return 1
+    finally:
+        con.close()
+    size = out.stat().st_size / 1_048_576
+    print(
+        f"Wrote the report to {out.resolve()} ({size:.1f} MiB, {time.perf_counter() - started:.1f} s); "
+        "open it in any browser (it needs no network)."
+    )
+    return 0
+
+
 def bench(args: argparse.Namespace) -> int:
     """Run the benchmark and print (and save) its report."""
     from product_analytics.bench import print_report, run_benchmark
@@ -190,7 +217,9 @@ def main(argv: list[str] | None = None) -> int:
     )
     gen.add_argument("--noise", type=float, default=1.0, help="scale of delivery defects; 0 for clean data")
     gen.add_argument("--chunk-rows", type=int, default=200_000, help="rows buffered before each bulk load")
-    for sub in (gen, commands.add_parser("summary", help="row counts per layer of a built warehouse")):
+    rep = commands.add_parser("report", help="write a self-contained HTML report of the marts")
+    rep.add_argument("--out", default="report.html", help="HTML file to write (default report.html)")
+    for sub in (gen, commands.add_parser("summary", help="row counts per layer of a built warehouse"), rep):
         sub.add_argument("--target", choices=("duckdb", "postgres"), default="duckdb")
         sub.add_argument("--path", default="warehouse.duckdb", help="DuckDB file (duckdb target)")
 
@@ -222,7 +251,14 @@ def main(argv: list[str] | None = None) -> int:
 
     args = parser.parse_args(argv)
     try:
-        return {"generate": generate, "summary": summary, "bench": bench, "publish": publish}[args.command](args)
+        commands_by_name = {
+            "generate": generate,
+            "summary": summary,
+            "bench": bench,
+            "report": report,
+            "publish": publish,
+        }
+        return commands_by_name[args.command](args)
     except (ValueError, FileNotFoundError) as error:
         parser.error(str(error))
         return 2

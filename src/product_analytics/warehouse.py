@@ -56,6 +56,7 @@ class Connection(Protocol):
 
     def execute(self, sql: str) -> None: ...
     def query(self, sql: str) -> list[tuple[Any, ...]]: ...
+    def query_named(self, sql: str) -> tuple[list[str], list[tuple[Any, ...]]]: ...
     def copy_csv(self, table: RawTable, data: str) -> None: ...
     def close(self) -> None: ...
 
@@ -63,11 +64,13 @@ class Connection(Protocol):
 class DuckDBConnection:
     """A DuckDB file (only one process may write it at a time)."""
 
-    def __init__(self, path: str | os.PathLike[str]) -> None:
+    def __init__(self, path: str | os.PathLike[str], read_only: bool = False) -> None:
         import duckdb
 
         self.path = str(path)
-        self._con = duckdb.connect(self.path)
+        if read_only and not Path(self.path).exists():
+            raise FileNotFoundError(f"DuckDB warehouse {self.path} does not exist: build it first (make demo)")
+        self._con = duckdb.connect(self.path, read_only=read_only)
         self._tmpdir = tempfile.TemporaryDirectory(prefix="product_analytics_")
 
     def execute(self, sql: str) -> None:
@@ -75,6 +78,11 @@ class DuckDBConnection:
 
     def query(self, sql: str) -> list[tuple[Any, ...]]:
         return self._con.execute(sql).fetchall()
+
+    def query_named(self, sql: str) -> tuple[list[str], list[tuple[Any, ...]]]:
+        """The column names and rows of a query."""
+        result = self._con.execute(sql)
+        return [d[0] for d in result.description], result.fetchall()
 
     def copy_csv(self, table: RawTable, data: str) -> None:
         path = Path(self._tmpdir.name) / f"{table.schema}.{table.name}.csv"
@@ -116,6 +124,12 @@ class PostgresConnection:
             cursor.execute(sql)
             return list(cursor.fetchall())
 
+    def query_named(self, sql: str) -> tuple[list[str], list[tuple[Any, ...]]]:
+        """The column names and rows of a query."""
+        with self._con.cursor() as cursor:
+            cursor.execute(sql)
+            return [d[0] for d in cursor.description], list(cursor.fetchall())
+
     def copy_csv(self, table: RawTable, data: str) -> None:
         columns = ", ".join(f'"{c}"' for c in table.columns)
         with self._con.cursor() as cursor:
@@ -128,10 +142,15 @@ class PostgresConnection:
         self._con.close()
 
 
-def connect(target: str, duckdb_path: str | None = None) -> Connection:
-    """Open the warehouse of a dbt target name (``duckdb`` or ``postgres``)."""
+def connect(target: str, duckdb_path: str | None = None, read_only: bool = False) -> Connection:
+    """Open the warehouse of a dbt target name (``duckdb`` or ``postgres``).
+
+    ``read_only`` opens a DuckDB file without taking its write lock (readers only); it
+    raises FileNotFoundError when the file does not exist. PostgreSQL ignores it.
+    """
     if target == "duckdb":
-        return DuckDBConnection(duckdb_path or os.environ.get("DBT_DUCKDB_PATH", "warehouse.duckdb"))
+        path = duckdb_path or os.environ.get("DBT_DUCKDB_PATH", "warehouse.duckdb")
+        return DuckDBConnection(path, read_only=read_only)
     if target == "postgres":
         return PostgresConnection()
     raise ValueError(f"unknown target {target!r}: expected 'duckdb' or 'postgres'")

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import math
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from harness import Warehouse, as_date
 from reference_health import HealthSettings, build_health, tier
@@ -20,24 +21,40 @@ COUNTS = (
 )
 
 
-def expected_health(warehouse: Warehouse) -> dict[tuple[str, date], dict[str, Any]]:
+def _local(moment: datetime, timezone: str) -> datetime:
+    """A naive UTC time as the naive wall-clock time of the reporting time zone."""
+    return moment.replace(tzinfo=UTC).astimezone(ZoneInfo(timezone)).replace(tzinfo=None)
+
+
+def expected_health(
+    warehouse: Warehouse, features: set[str] | None = None, timezone: str = "UTC"
+) -> dict[tuple[str, date], dict[str, Any]]:
+    """Health from the built core marts and the plan's feature events (default: the demo seed's),
+    with days in the reporting time zone."""
     events = warehouse.rows(
         "select event_date, event_type, event_name, user_id, account_id, is_activity from marts.fct_events"
     )
-    memberships = warehouse.rows("select account_id, first_grouped_at from marts.fct_account_memberships")
-    accounts = warehouse.rows("select account_id, first_seen_at from marts.dim_accounts")
-    features = {
-        r["event_name"]
-        for r in warehouse.rows("select event_name from staging.tracking_plan where category = 'feature'")
-    }
+    memberships = [
+        {**row, "first_grouped_at": _local(row["first_grouped_at"], timezone)}
+        for row in warehouse.rows("select account_id, first_grouped_at from marts.fct_account_memberships")
+    ]
+    accounts = [
+        {**row, "first_seen_at": _local(row["first_seen_at"], timezone)}
+        for row in warehouse.rows("select account_id, first_seen_at from marts.dim_accounts")
+    ]
+    if features is None:
+        features = {
+            r["event_name"]
+            for r in warehouse.rows("select event_name from staging.tracking_plan where category = 'feature'")
+        }
     return build_health(events, memberships, accounts, features)
 
 
-def test_health_equals_reference(built_warehouse: Warehouse) -> None:
-    expected = expected_health(built_warehouse)
+def health_mismatches(warehouse: Warehouse, expected: dict[tuple[str, date], dict[str, Any]]) -> list[Any]:
+    """(key, column, expected, actual) for every value of metrics_account_health_daily that differs."""
     actual = {
         (r["account_id"], as_date(r["date_day"])): r
-        for r in built_warehouse.rows("select * from marts.metrics_account_health_daily")
+        for r in warehouse.rows("select * from marts.metrics_account_health_daily")
     }
     assert set(actual) == set(expected), (
         f"keys differ: missing {sorted(set(expected) - set(actual))[:5]}, "
@@ -58,6 +75,12 @@ def test_health_equals_reference(built_warehouse: Warehouse) -> None:
             mismatches.append((key, "health_score", row["health_score"], got["health_score"]))
         if got["health_tier"] != tier(got["health_score"], settings):
             mismatches.append((key, "health_tier", tier(got["health_score"], settings), got["health_tier"]))
+    return mismatches
+
+
+def test_health_equals_reference(built_warehouse: Warehouse) -> None:
+    expected = expected_health(built_warehouse)
+    mismatches = health_mismatches(built_warehouse, expected)
     assert not mismatches, f"{len(mismatches)} values differ, first: {mismatches[:5]}"
     # The generated data exercise every tier and component range.
     assert {row["health_tier"] for row in expected.values()} == {"Healthy", "At Risk", "Critical"}

@@ -1,16 +1,22 @@
 """The package installed in a host project (integration_tests/, `local:` path) builds with
-the host's variable overrides taking effect."""
+the host's variable overrides taking effect, its own tracking plan included."""
 
 from __future__ import annotations
 
+import csv
 import re
 from pathlib import Path
 
 from conftest import TEST_CONFIG, load_generated, make_warehouse
 from harness import ROOT
 from reference import Rules, read_raw, stage
+from test_health import expected_health, health_mismatches
 
 HOST = ROOT / "integration_tests"
+#: The host's own tracking plan (a seed of the host named `tracking_plan`, as the package's
+#: demo seed is): other feature events, `Exported Data` and `Error Displayed` not activity,
+#: `Sent Project Data` (not activity in the demo plan) absent, so counted as activity.
+HOST_PLAN = HOST / "seeds" / "tracking_plan.csv"
 
 
 def test_host_project_builds_the_package_with_its_overrides(tmp_path: Path) -> None:
@@ -38,3 +44,26 @@ def test_host_project_builds_the_package_with_its_overrides(tmp_path: Path) -> N
     assert actual == {message_id: row["event_date"] for message_id, row in expected.items()}
     shifted = sum(1 for row in expected.values() if row["event_date"] != row["event_at"].date())
     assert shifted > 0, "no event near midnight: the time-zone override is not exercised"
+
+    # The host's tracking plan decides activity and adoption, read here from the CSV itself.
+    with HOST_PLAN.open(newline="") as plan_file:
+        plan = list(csv.DictReader(plan_file))
+    counts_as_activity = {row["event_name"]: row["counts_as_activity"] == "true" for row in plan}
+    features = {row["event_name"] for row in plan if row["category"] == "feature"}
+    events = warehouse.rows("select event_type, event_name, user_id, is_activity from marts.fct_events")
+    wrong = [
+        e
+        for e in events
+        if e["is_activity"]
+        != (e["user_id"] is not None and (e["event_type"] != "track" or counts_as_activity.get(e["event_name"], True)))
+    ]
+    assert not wrong, f"{len(wrong)} events with is_activity not per the host plan, first: {wrong[:3]}"
+    # The plan is exercised both ways: events it makes activity and events it excludes.
+    names = {(e["event_name"], e["is_activity"]) for e in events if e["user_id"] is not None}
+    assert {("Sent Project Data", True), ("Exported Data", False), ("Error Displayed", False)} <= names
+    expected = expected_health(warehouse, features, timezone="Europe/Berlin")
+    mismatches = health_mismatches(warehouse, expected)
+    assert not mismatches, f"{len(mismatches)} health values differ, first: {mismatches[:5]}"
+    # Adoption is over the host's 3 feature events (one never sent), not the demo plan's 6.
+    adoptions = {row["adoption"] for row in expected.values()}
+    assert {0.0, 1 / 3, 2 / 3} <= adoptions and 1.0 not in adoptions

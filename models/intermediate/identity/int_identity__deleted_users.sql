@@ -11,10 +11,7 @@
     follow them, not every deletion by every run.
 #}
 
-{%- set configured = var("deleted_users_relation") %}
-{%- if configured and not modules.re.fullmatch("[A-Za-z0-9_\".]+", configured | string) %}
-    {{ product_analytics.config_error("deleted_users_relation", "a relation name such as 'privacy.deleted_users', or null", configured) }}
-{%- endif %}
+{%- set configured = product_analytics.deleted_users_relation() %}
 {%- set previous = product_analytics.previous_build_with_column(this, "newest_received_at_when_listed") %}
 
 with

@@ -40,7 +40,7 @@ with
 {{ product_analytics.event_resolution_inputs() }},
 
 tracking_plan as (
-    select * from {{ ref('tracking_plan') }}
+    select * from {{ ref('stg_tracking_plan__events') }}
 ),
 
 {% if is_incremental() %}

@@ -6,10 +6,7 @@
 
 {%- set weekly_days = product_analytics.config_positive_integer("weekly_window_days") %}
 {%- set monthly_days = product_analytics.config_positive_integer("monthly_window_days") %}
-{%- set power_days = product_analytics.config_positive_integer("power_user_min_days") %}
-{%- if power_days > weekly_days %}
-    {{ product_analytics.config_error("power_user_min_days", "at most weekly_window_days (" ~ weekly_days ~ ")", power_days) }}
-{%- endif %}
+{%- set power_days = product_analytics.power_user_min_days() %}
 
 with
 

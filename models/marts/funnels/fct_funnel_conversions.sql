@@ -16,12 +16,12 @@
     lists. Both are linear in events, with no self-join of all occurrences.
 #}
 
--- depends_on: {{ ref('tracking_plan') }}
+-- depends_on: {{ ref('stg_tracking_plan__events') }}
 
 {%- set funnels = product_analytics.config_funnels() %}
 {%- set max_steps = product_analytics.funnel_max_steps(funnels) %}
 {%- set step_names = product_analytics.funnel_step_names(funnels) %}
-{%- set breakdown_trait = var("funnel_breakdown_trait") %}
+{%- set breakdown_trait = product_analytics.funnel_breakdown_trait() %}
 {%- set account_traits = product_analytics.config_traits("account_traits") | map(attribute="name") | list %}
 {%- set signup_event = product_analytics.config_non_empty_string("signup_event") %}
 {%- set signup_tables = product_analytics.per_event_tables(signup_event, "type") %}

@@ -5,6 +5,6 @@
     median of the seconds from the previous step.
 #}
 
--- depends_on: {{ ref('tracking_plan') }}
+-- depends_on: {{ ref('stg_tracking_plan__events') }}
 
 {{ product_analytics.funnel_step_metrics(by_week=false) }}

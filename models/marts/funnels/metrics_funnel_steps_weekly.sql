@@ -3,6 +3,6 @@
     the weeks in which at least one entity started the funnel.
 #}
 
--- depends_on: {{ ref('tracking_plan') }}
+-- depends_on: {{ ref('stg_tracking_plan__events') }}
 
 {{ product_analytics.funnel_step_metrics(by_week=true) }}

@@ -216,7 +216,7 @@ daily_activity as (
 
 plan_features as (
     select distinct event_name
-    from {{ ref('tracking_plan') }}
+    from {{ ref('stg_tracking_plan__events') }}
     where category = 'feature'
 ),
 
