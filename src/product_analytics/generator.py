@@ -19,6 +19,7 @@ handed to a sink as they are made, so memory stays bounded whatever the size.
 from __future__ import annotations
 
 import random
+import zlib
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -61,6 +62,8 @@ LAST_NAMES = (
     "knuth",
 )
 ROLES = ("admin", "engineer", "analyst", "marketer", "product manager")
+#: Placeholder ids SDKs send when an id is unknown (all in the default `excluded_ids`).
+PLACEHOLDER_IDS = ("undefined", "Undefined", "null", " undefined ")
 SIGNUP_TYPES = ("organic", "paid_search", "referral", "partner")
 
 
@@ -157,7 +160,12 @@ class Generator:
 
     def _anonymous_id(self, rng: random.Random) -> str:
         self._anon_counter += 1
-        return f"anon-{rng.getrandbits(48):012x}-{self._anon_counter:07d}"
+        anonymous_id = f"anon-{rng.getrandbits(48):012x}-{self._anon_counter:07d}"
+        if self.config.noise and self._anon_counter % 101 == 0:
+            # An SDK that lost its storage sends a placeholder: every such device shares it.
+            # (Chosen by counter, not by the random stream, which the rest of the data follows.)
+            return PLACEHOLDER_IDS[self._anon_counter // 101 % len(PLACEHOLDER_IDS)]
+        return anonymous_id
 
     def _noisy_identifier(self, rng: random.Random, value: str | None) -> str | None:
         """Real SDKs send untrimmed ids and empty strings; staging must clean them."""
@@ -350,6 +358,12 @@ class Generator:
 
     def _group_web(self, rng: random.Random, t: int, user_id: str, group_id: str, traits: Row) -> None:
         fields: Row = {"user_id": self._noisy_identifier(rng, user_id), "group_id": group_id, **traits}
+        if fields.get("seats") is not None:
+            # The web source's `seats` is text: what the signup form sent, untrimmed or
+            # 'unlimited' at times; staging reads the integers and nulls (and counts) the rest.
+            seats = str(fields["seats"])
+            variant = zlib.crc32(group_id.encode()) % 20 if self.config.noise else -1
+            fields["seats"] = "unlimited" if variant == 0 else f" {seats} " if variant == 1 else seats
         fields["context_ip"] = "10.0.0.1"
         fields["context_library_name"] = "analytics.js"
         self._deliver(rng, WEB_SCHEMA, "groups", t, fields)
@@ -406,8 +420,23 @@ class Generator:
             self._page(rng, browse_t, rng.choice(MARKETING_PAGES), None, anonymous_id)
             browse_t += rng.randint(10 * SECOND, 5 * MINUTE)
         signup_id = self._id_at(user, t)
-        self._track(rng, t, "Signed Up", signup_id, anonymous_id, signup_type=signup_type)
-        self._identify(rng, t + SECOND, user, signup_id, anonymous_id, full=True)
+        if device_anonymous_id is None and self.config.noise and zlib.crc32(user.user_id.encode()) % 33 == 0:
+            # A server-side signup: the backend merges the visitor with
+            # alias(previous_id = anonymous id), the only call linking that anonymous id; the
+            # signed-in app then runs with a new anonymous id.
+            self._track(rng, t, "Signed Up", signup_id, None, server=True)
+            self._identify(rng, t + SECOND, user, signup_id, None, full=True)
+            self._deliver(
+                rng,
+                WEB_SCHEMA,
+                "aliases",
+                t + SECOND,
+                {"previous_id": anonymous_id, "user_id": signup_id, "context_library_name": "analytics-node"},
+            )
+            user.anonymous_id = self._anonymous_id(rng)
+        else:
+            self._track(rng, t, "Signed Up", signup_id, anonymous_id, signup_type=signup_type)
+            self._identify(rng, t + SECOND, user, signup_id, anonymous_id, full=True)
         if user.legacy_ids:
             # The alias chain: legacy_0 -> legacy_1 -> ... -> user_id, sent when the user
             # later verifies an account; events before it carry legacy_0.

@@ -137,6 +137,11 @@ def _int(value: Any) -> str:
     return "–" if value is None or pd.isna(value) else f"{int(value):,}"
 
 
+def _text(value: Any) -> str:
+    """A text cell: the value, or a dash when it is null (None, NaN)."""
+    return "–" if value is None or (not isinstance(value, str) and pd.isna(value)) else str(value)
+
+
 def _duration(seconds: float | None) -> str:
     """Seconds as the largest sensible unit: '3.2 days', '5.1 h', '12 min'."""
     if seconds is None or pd.isna(seconds):
@@ -728,8 +733,8 @@ class ReportBuilder:
             ["Account", "Plan", "Members", "Active users (30 d)", "Tier 30 days ago", "Tier now", "Score then → now"],
             [
                 [
-                    f"{r.name or r.account_id}",
-                    r.plan or "–",
+                    _text(r.account_id if r.name is None or pd.isna(r.name) else r.name),
+                    _text(r.plan),
                     _int(r.member_count),
                     _int(r.active_users_last_30d),
                     r.health_tier_30_days_ago,
@@ -752,6 +757,7 @@ class ReportBuilder:
                     "Accounts by health tier",
                     f"Number of accounts in each tier on each day, from each account's first day; {span}.",
                     _layout(fig, height=320),
+                    wide=True,
                 )
             ],
             tables=[table],
@@ -827,8 +833,8 @@ class ReportBuilder:
                 Chart(
                     "tracking-plan-violations",
                     "Events violating the plan per day",
-                    "Events per day that were unplanned, missed a required property or broke the naming convention "
-                    f"(an event can count once per violation); {self.range_text}.",
+                    "Events per day with a violation, by kind: unplanned event, missing required property, event "
+                    f"or property naming convention (an event counts once per violation); {self.range_text}.",
                     trend,
                 ),
             ],
@@ -840,10 +846,10 @@ class ReportBuilder:
                     ["Event", "Status", "Category", "Owner", "Events (30 d)", "Users (30 d)"],
                     [
                         [
-                            str(r.event_name),
-                            str(r.status),
-                            r.category or "–",
-                            r.owner or "–",
+                            _text(r.event_name),
+                            _text(r.status),
+                            _text(r.category),
+                            _text(r.owner),
                             _int(r.events_last_30d),
                             _int(r.users_last_30d),
                         ]

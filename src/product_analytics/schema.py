@@ -30,6 +30,10 @@ COLUMN_TYPES: dict[str, str] = {
     "analytics_opt_out": "boolean",
 }
 
+#: Per-table exceptions to COLUMN_TYPES: the web source writes `seats` as text (its SDK sends
+#: what the user typed, 'unlimited' included) while the backend writes a BIGINT.
+TABLE_COLUMN_TYPES: dict[tuple[str, str], dict[str, str]] = {(WEB_SCHEMA, "groups"): {"seats": "varchar"}}
+
 _WEB_TIMES = ("received_at", "sent_at", "timestamp", "original_timestamp", "uuid_ts")
 _BACKEND_TIMES = _WEB_TIMES + ("loaded_at",)
 _WEB_CONTEXT = ("context_ip", "context_library_name", "context_library_version")
@@ -128,6 +132,8 @@ TABLES: dict[tuple[str, str], RawTable] = {
 CALL_TABLES = ("tracks", "pages", "identifies", "groups", "aliases", "screens")
 
 
-def column_type(column: str) -> str:
-    """SQL type of a raw column (same names on DuckDB and PostgreSQL)."""
+def column_type(column: str, table: RawTable | None = None) -> str:
+    """SQL type of a raw column of ``table`` (same names on DuckDB and PostgreSQL)."""
+    if table is not None and column in TABLE_COLUMN_TYPES.get((table.schema, table.name), {}):
+        return TABLE_COLUMN_TYPES[(table.schema, table.name)][column]
     return COLUMN_TYPES.get(column, "varchar")

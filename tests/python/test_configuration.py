@@ -67,6 +67,12 @@ CASES: list[tuple[str, str, Any, list[str]]] = [
     ("parse", "allow_full_refresh", "yes", ["variable 'allow_full_refresh' must be true or false, got \"yes\""]),
     (
         "parse",
+        "excluded_ids",
+        ["undefined", "it's"],
+        ["variable 'excluded_ids' must be a list of non-empty ids without quotes or backslashes"],
+    ),
+    (
+        "parse",
         "alias_max_chain_length",
         0,
         ["variable 'alias_max_chain_length' must be a positive whole number, got 0"],

@@ -81,6 +81,20 @@ def test_defects_real_collectors_deliver_are_present() -> None:
         ),
         "opt-outs": sum(1 for table, row in calls if table.endswith(".groups") and row.get("analytics_opt_out")),
         "anonymous page views": sum(1 for table, row in calls if table.endswith(".pages") and not row.get("user_id")),
+        "placeholder anonymous ids": sum(
+            1 for _, row in calls if (row.get("anonymous_id") or "").strip().lower() in ("undefined", "null")
+        ),
+        "text seats that are no integer": sum(
+            1 for table, row in calls if table == "segment_web.groups" and row.get("seats") == "unlimited"
+        ),
+        "untrimmed text seats": sum(
+            1
+            for table, row in calls
+            if table == "segment_web.groups" and row.get("seats") and row["seats"] != row["seats"].strip()
+        ),
+        "aliases from an anonymous id": sum(
+            1 for table, row in calls if table.endswith(".aliases") and row["previous_id"].startswith("anon-")
+        ),
     }
     missing = [name for name, count in checks.items() if count <= 0]
     assert not missing, f"generated data lacks: {missing} ({checks})"

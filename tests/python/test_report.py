@@ -119,6 +119,8 @@ def test_cli_writes_one_self_contained_file(rendered: Rendered) -> None:
     # Nothing to fetch: no external script, stylesheet or image.
     assert not re.search(r"<(script|link|img)[^>]+(src|href)=\"(https?:)?//", page)
     assert rendered.check["plotly"], "plotly.js did not load from the inlined copy"
+    # Nulls are shown as a dash, never as Python's or pandas' spelling of them.
+    assert not re.search(r">(nan|NaN|None|NaT|<NA>)<", page)
 
 
 def test_every_chart_drew_without_errors(rendered: Rendered, built_warehouse: Warehouse) -> None:
@@ -307,3 +309,18 @@ def test_exposure_lists_the_marts_the_report_reads() -> None:
     report = next(e for e in exposures if e["name"] == "product_analytics_report")
     refs = [re.fullmatch(r"ref\('(\w+)'\)", dependency).group(1) for dependency in report["depends_on"]]
     assert sorted(refs) == sorted(REQUIRED_MARTS)
+
+
+def test_tracking_plan_numbers_equal_the_marts(rendered: Rendered, built_warehouse: Warehouse) -> None:
+    """With the governance marts built, the section lists every event name whose status is not ok."""
+    if not has_tracking_plan(built_warehouse):
+        pytest.skip("this version builds no tracking-plan marts (test_every_chart_drew checks the skip note)")
+    problems = built_warehouse.rows("select event_name from marts.dq_tracking_plan__events where status <> 'ok'")
+    expected = {r["event_name"] for r in problems}
+    assert set(rendered.check["tables"]["tracking-plan-problems"]) == expected
+    assert int(rendered.check["kpis"]["tracking_plan_issues"]["value"]) == len(expected)
+    statuses = dict(
+        _tuples(built_warehouse, "select status, count(*) from marts.dq_tracking_plan__events group by status")
+    )
+    bars = rendered.chart("tracking-plan-status")["traces"][0]
+    assert dict(zip(bars["y"], bars["x"], strict=True)) == statuses
