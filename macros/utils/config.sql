@@ -408,6 +408,9 @@
     {%- do product_analytics.config_health(errors) -%}
     {%- do product_analytics.config_string_list("paying_plans", keep_case=true, errors=errors) -%}
     {%- do product_analytics.config_positive_integer("mau_limit", errors) -%}
+    {%- do product_analytics.event_naming_convention(errors) -%}
+    {%- do product_analytics.property_naming_convention(errors) -%}
+    {%- do product_analytics.tracking_plan_test_severity(errors) -%}
     {#- A variable read by two checks (account_traits by funnel_breakdown_trait) is reported once. -#}
     {{ return(errors | unique | list) }}
 {%- endmacro %}
@@ -423,4 +426,28 @@
         {{ exceptions.raise_compiler_error(product_analytics.configuration_error_message(errors)) }}
     {%- endif -%}
     {{ return("") }}
+{%- endmacro %}
+
+{#- A string variable that must be one of `allowed` (compared exactly). -#}
+{% macro config_choice(variable, allowed, errors=none) -%}
+    {%- set value = var(variable) -%}
+    {%- if value not in allowed -%}
+        {{ return(product_analytics.config_error(variable, "one of " ~ (allowed | join(", ")), value, errors)) }}
+    {%- endif -%}
+    {{ return(value) }}
+{%- endmacro %}
+
+{#- Naming rule of track event names: object_action, snake_case or none. -#}
+{% macro event_naming_convention(errors=none) -%}
+    {{ return(product_analytics.config_choice("event_naming_convention", ["object_action", "snake_case", "none"], errors)) }}
+{%- endmacro %}
+
+{#- Naming rule of event properties (per-event table columns): camelCase, snake_case or none. -#}
+{% macro property_naming_convention(errors=none) -%}
+    {{ return(product_analytics.config_choice("property_naming_convention", ["camelCase", "snake_case", "none"], errors)) }}
+{%- endmacro %}
+
+{#- Severity of the tracking-plan tests: warn or error. -#}
+{% macro tracking_plan_test_severity(errors=none) -%}
+    {{ return(product_analytics.config_choice("tracking_plan_test_severity", ["warn", "error"], errors)) }}
 {%- endmacro %}

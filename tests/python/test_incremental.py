@@ -570,6 +570,14 @@ def test_incremental_runs_equal_a_full_refresh(engine: str, tmp_path: Path) -> N
     assert before["marts.fct_events"] != actual["marts.fct_events"]
     assert before["intermediate.int_engagement__activity_days"] != actual["intermediate.int_engagement__activity_days"]
     assert "marts.metrics_retention_cohorts" in actual
+    # The tracking-plan aggregates and delivery health are compared too, and batch 2 changed them.
+    for name in (
+        "intermediate.int_tracking_plan__event_days",
+        "intermediate.int_tracking_plan__event_property_days",
+        "marts.dq_tracking_plan__violations_daily",
+        "marts.dq_segment__arrival_daily",
+    ):
+        assert before[name] != actual[name], name
     # The late group call moved some of the regrouped user's earlier events out of another
     # account, whose health must be recomputed for those days although nothing new names it.
     accounts_after = {row["event_id"]: row["account_id"] for row in incremental.rows(regrouped_events)}
