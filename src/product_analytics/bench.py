@@ -59,8 +59,20 @@ class DbtRun:
     node_counts_by_type: dict[str, int]
     #: The data tests that took longest, slowest first: (name, seconds).
     slowest_tests: list[tuple[str, float]]
-    #: dbt's threads in this run (from run_results.json; 1 for a run without results).
+    #: dbt's threads in this run (from its JSON log; 1 for a run of no node).
     threads: int
+
+
+def _threads(log: Path) -> int:
+    """dbt's threads in a run, from the ConcurrencyLine event of its JSON log (1 when the run
+    ran no node, as `dbt parse`)."""
+    if not log.exists():
+        return 1
+    for line in log.read_text().splitlines():
+        event = json.loads(line)
+        if event["info"]["name"] == "ConcurrencyLine":
+            return int(event["data"]["num_threads"])
+    return 1
 
 
 def _sql_seconds_by_model(log: Path) -> dict[str, float]:
@@ -153,7 +165,7 @@ def _run_dbt(args: list[str], env: dict[str, str], target_path: Path) -> DbtRun:
         sql_seconds=_sql_seconds_by_model(log_path / "dbt.log"),
         node_counts_by_type=counts,
         slowest_tests=tests[:8],
-        threads=int(results.get("args", {}).get("threads") or 1),
+        threads=_threads(log_path / "dbt.log"),
     )
 
 

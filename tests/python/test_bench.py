@@ -11,12 +11,14 @@ import sys
 from pathlib import Path
 
 import pytest
-from harness import DEMO_VARS
+import yaml
+from harness import DEMO_VARS, ROOT
 
 from product_analytics.bench import (
     DbtRun,
     _run_dbt,
     _sql_seconds_by_model,
+    _threads,
     added_work_ratio,
     history_ratio,
     none_breakdown,
@@ -47,6 +49,17 @@ def test_sql_seconds_sum_the_statements_of_each_model(tmp_path: Path) -> None:
     log.write_text("\n".join(json.dumps(event) for event in events) + "\n")
     # Hand-computed: 0.25 + 0.5 for fct_events; tests and statements of no node are not a model's.
     assert _sql_seconds_by_model(log) == {"fct_events": 0.75, "dim_users": 0.125}
+
+
+def test_threads_come_from_the_concurrency_line(tmp_path: Path) -> None:
+    log = tmp_path / "dbt.log"
+    other = {"info": {"name": "MainReportVersion"}, "data": {"version": "1.11"}}
+    concurrency = {"info": {"name": "ConcurrencyLine"}, "data": {"num_threads": 3, "target_name": "duckdb"}}
+    log.write_text(json.dumps(other) + "\n" + json.dumps(concurrency) + "\n")
+    assert _threads(log) == 3
+    log.write_text(json.dumps(other) + "\n")
+    assert _threads(log) == 1
+    assert _threads(tmp_path / "missing.log") == 1
 
 
 def test_added_work_ratio_is_the_days_work_over_the_full_builds() -> None:
@@ -95,8 +108,11 @@ def test_a_timed_dbt_run_reports_each_models_sql_within_its_time(tmp_path: Path)
     assert set(run.sql_seconds) == {"base_segment__tracks"}
     assert 0 < run.sql_seconds["base_segment__tracks"] < run.model_seconds["base_segment__tracks"]
     assert run.node_seconds_by_type["model"] == run.model_seconds["base_segment__tracks"]
-    # The project's on-run-start hook is a node of its own (an `operation`).
-    assert run.node_counts_by_type == {"model": 1, "operation": 1}
+    # Each of the project's on-run-start / on-run-end hooks is a node of its own (an `operation`).
+    project = yaml.safe_load((ROOT / "dbt_project.yml").read_text())
+    hooks = len(project.get("on-run-start", [])) + len(project.get("on-run-end", []))
+    assert hooks > 0
+    assert run.node_counts_by_type == {"model": 1, "operation": hooks}
     assert run.threads == 1
     # A parse in the same target directory runs no node: no model times (the run's results are
     # not read again), only its wall time.
