@@ -1,8 +1,13 @@
-{#- A trait column of a staged call, cast to its configured type; null when no source has the column. -#}
+{#-
+    A trait column of a staged call, of its configured type; null when no source has the
+    column. Staging already read it as that type (segment_declared_columns, safe_read: values
+    that are not of the type are null and counted in dq_segment__nulled_values), so the cast
+    changes nothing and never fails.
+-#}
 {% macro trait_value(call_type, relation_alias, name, sql_type) -%}
     {%- set available = product_analytics.segment_extra_columns(call_type) | map(attribute="name") | list -%}
     {%- if name in available -%}
-        {{ dbt.safe_cast(relation_alias ~ "." ~ adapter.quote(name), sql_type) }}
+        cast({{ relation_alias }}.{{ adapter.quote(name) }} as {{ sql_type }})
     {%- else -%}
         cast(null as {{ sql_type }})
     {%- endif -%}
@@ -27,17 +32,29 @@
 
 {#-
     Every staged call that sent an anonymous id together with a user id (SPEC section 3), of
-    every call type, with the user id as sent; `condition` (SQL) filters them.
+    every call type, with the user id as sent, and every alias call as a link from its
+    previous_id (as an anonymous id) to its user id; `condition` (SQL over the columns of the
+    calls, naming the anonymous id `anonymous_id`) filters them.
 -#}
 {% macro linking_calls(condition=none) -%}
-    {%- for call_type in product_analytics.segment_call_types() %}
+    {%- set sources = [] -%}
+    {%- for call_type in product_analytics.segment_call_types() -%}
+        {%- do sources.append(ref('stg_segment__' ~ call_type)) -%}
+    {%- endfor -%}
+    {#- An alias call also links its previous_id, read as an anonymous id, to its user id:
+        server-side alias(previous_id = <anonymous id>) is how many products merge a visitor. -#}
+    {%- do sources.append(
+        "(select previous_id as anonymous_id, user_id, event_at, received_at, message_id from "
+        ~ ref('stg_segment__aliases') ~ ")"
+    ) -%}
+    {%- for source in sources %}
     select
         anonymous_id,
         user_id as linked_user_id,
         event_at as linked_at,
         received_at as linked_received_at,
         message_id as linked_message_id
-    from {{ ref('stg_segment__' ~ call_type) }}
+    from {{ source }} as calls
     where
         anonymous_id is not null
         and user_id is not null

@@ -96,6 +96,8 @@ def summary(args: argparse.Namespace) -> int:
         print(f"  {table:<40} {count:>12,} rows")
     if {("marts", "metrics_active_users_daily"), ("marts", "metrics_account_health_daily")} <= set(rows):
         _print_headlines(con)
+    if {("marts", "dq_tracking_plan__events"), ("marts", "dq_tracking_plan__violations_daily")} <= set(rows):
+        _print_tracking_plan(con)
     con.close()
     if args.target == "duckdb":
         print(
@@ -136,6 +138,57 @@ def _print_headlines(con: Connection) -> None:
         funnels.setdefault((funnel, entity), []).append(f"{step} {entities:,}{share}")
     for (funnel, entity), parts in funnels.items():
         print(f"  funnel {funnel}, {entity}s: " + " -> ".join(parts))
+
+
+def _print_tracking_plan(con: Connection) -> None:
+    """The tracking plan's status (dq_tracking_plan__events) and its violations over the last 30
+    days of data (dq_tracking_plan__violations_daily), in a few lines."""
+    events = con.query(
+        "select event_name, is_planned, status, follows_naming_convention, last_seen_at "
+        "from marts.dq_tracking_plan__events order by event_name"
+    )
+    by_status: dict[str, list[str]] = {}
+    for name, _, status, _, last_seen in events:
+        label = f"{name} (last seen {last_seen:%Y-%m-%d})" if status == "planned_not_seen_last_30d" else name
+        by_status.setdefault(status, []).append(label)
+    planned = sum(1 for row in events if row[1])
+    print(f"\nTracking plan: {planned} planned events, {len(by_status.get('ok', []))} ok")
+    for status, label in (
+        ("unplanned", "sent but not planned"),
+        ("planned_not_seen_last_30d", "planned, not sent in the last 30 days"),
+        ("planned_never_seen", "planned, never sent"),
+    ):
+        if by_status.get(status):
+            print(f"  {label}: " + ", ".join(by_status[status]))
+    misnamed = [row[0] for row in events if not row[3]]
+    if misnamed:
+        print("  names breaking the naming convention: " + ", ".join(misnamed))
+    violations = con.query(
+        "select event_name, violation, sum(violating_events), sum(total_events) "
+        "from marts.dq_tracking_plan__violations_daily "
+        "where (violation like 'missing_required_property:%' or violation like 'property_naming_convention:%') "
+        "and event_date > (select max(event_date) - 30 from marts.fct_events) "
+        "group by event_name, violation order by event_name, violation"
+    )
+    properties = [
+        f"{name} {violation.split(':', 1)[1]} ({'missing' if violation.startswith('missing') else 'misnamed'}"
+        f" in {violating:,} of {total:,})"
+        for name, violation, violating, total in violations
+    ]
+    if properties:
+        print("  properties, last 30 days of data: " + "; ".join(properties))
+    delivery = con.query(
+        "select sum(messages), sum(duplicate_rows), max(arrival_seconds_p95), max(load_seconds_max), "
+        "sum(messages_written_after_lookback) from marts.dq_segment__arrival_daily "
+        "where received_date > (select max(received_date) - 7 from marts.dq_segment__arrival_daily)"
+    )
+    messages, duplicates, arrival_p95, load_max, after_lookback = delivery[0]
+    if messages:
+        print(
+            f"  delivery, last 7 days received: {messages:,} messages, {duplicates:,} duplicate copies, "
+            f"worst daily p95 arrival delay {(arrival_p95 or 0) / 3600:,.1f} h, longest loader delay "
+            f"{(load_max or 0) / 60:,.1f} min, {after_lookback:,} written after the incremental lookback"
+        )
 
 
 def report(args: argparse.Namespace) -> int:

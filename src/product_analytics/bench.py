@@ -35,7 +35,7 @@ from typing import Any
 import psutil
 
 from product_analytics.generator import Generator, GeneratorConfig
-from product_analytics.schema import DEMO_SCHEMAS, TABLES
+from product_analytics.schema import CALL_TABLES, DEMO_SCHEMAS, TABLES
 from product_analytics.warehouse import BulkLoader, DuckDBConnection, create_tables
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -402,7 +402,7 @@ def _hold_out_last_day(path: Path, last_day: date, first_received: date | None =
     held_out = sum(
         con.query(f"select count(*) from holdout.{t.schema}__{t.name}")[0][0]
         for t in TABLES.values()
-        if t.name != "signed_up"
+        if t.name in CALL_TABLES
     )
     con.execute("checkpoint")
     con.close()

@@ -18,7 +18,8 @@ from product_analytics.warehouse import Connection, DuckDBConnection, PostgresCo
 
 ROOT = Path(__file__).resolve().parents[2]
 DBT = str(Path(sys.executable).with_name("dbt"))
-DEMO_VARS = {"segment_schemas": list(DEMO_SCHEMAS)}
+#: The demo's sources; their loader writes property columns in snake_case, as Segment's does.
+DEMO_VARS = {"segment_schemas": list(DEMO_SCHEMAS), "property_naming_convention": "snake_case"}
 
 
 @dataclass
