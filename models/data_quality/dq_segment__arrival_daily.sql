@@ -5,7 +5,8 @@
     loaded_at, minus received_at), and how many were written later than
     `incremental_lookback_hours` after they were received: the rows an incremental run with
     that lookback could miss. Clock-skew clamps count messages whose event time was replaced
-    by received_at (`is_event_at_adjusted`).
+    by received_at (`is_event_at_adjusted`); placeholder ids and unreadable typed values
+    nulled by staging come from dq_segment__nulled_values_daily (every delivered copy).
 
     Incremental by day received, like dq_segment__message_counts_daily (whose row counts it
     reads): a run recomputes the days from the incremental cutoff on.
@@ -32,6 +33,14 @@ with
 message_counts as (
     select * from {{ ref('dq_segment__message_counts_daily') }}
     -- Rows without received_at have no day.
+    where received_date is not null
+    {%- if is_incremental() %}
+        and received_date >= {{ first_day }}
+    {%- endif %}
+),
+
+nulled_values as (
+    select * from {{ ref('dq_segment__nulled_values_daily') }}
     where received_date is not null
     {%- if is_incremental() %}
         and received_date >= {{ first_day }}
@@ -98,6 +107,16 @@ row_counts as (
     group by source_schema, received_date
 ),
 
+nulled_counts as (
+    select
+        source_schema,
+        received_date,
+        sum(case when reason = 'excluded_id' then value_count else 0 end) as placeholder_ids_nulled,
+        sum(case when reason like 'unreadable_%' then value_count else 0 end) as unreadable_values_nulled
+    from nulled_values
+    group by source_schema, received_date
+),
+
 final as (
     select
         row_counts.source_schema,
@@ -110,6 +129,8 @@ final as (
         {%- endfor %}
         cast(row_counts.rejected_rows as {{ dbt.type_bigint() }}) as rejected_rows,
         cast(coalesce(arrivals.clock_skew_clamps, 0) as {{ dbt.type_bigint() }}) as clock_skew_clamps,
+        cast(coalesce(nulled_counts.placeholder_ids_nulled, 0) as {{ dbt.type_bigint() }}) as placeholder_ids_nulled,
+        cast(coalesce(nulled_counts.unreadable_values_nulled, 0) as {{ dbt.type_bigint() }}) as unreadable_values_nulled,
         -- Percentiles rounded to the millisecond, so engines agree on interpolated values.
         cast(round(cast(arrivals.arrival_seconds_p50 as numeric(38, 6)), 3) as double precision) as arrival_seconds_p50,
         cast(round(cast(arrivals.arrival_seconds_p95 as numeric(38, 6)), 3) as double precision) as arrival_seconds_p95,
@@ -123,6 +144,10 @@ final as (
         on
             row_counts.source_schema = arrivals.source_schema
             and row_counts.received_date = arrivals.received_date
+    left join nulled_counts
+        on
+            row_counts.source_schema = nulled_counts.source_schema
+            and row_counts.received_date = nulled_counts.received_date
 )
 
 select * from final
