@@ -1,5 +1,5 @@
 {#
-    Configuration state (SPEC section 8): a run never silently mixes two configurations.
+    Configuration state (docs/reference.md section 8): a run never silently mixes two configurations.
 
     Each incremental model of the package records, after it builds (post-hook), the value of
     every setting its stored rows were computed with, one row per setting in the table

@@ -1,5 +1,5 @@
 {#
-    PII hashing (SPEC sections 2 and 8). A hashed column holds md5(salt || value). The salt is
+    PII hashing (docs/reference.md sections 2 and 8). A hashed column holds md5(salt || value). The salt is
     a secret: it never appears in SQL text, so it never reaches view definitions, dbt's
     artifacts (target/) or its logs. The engine session holds it, and the SQL reads it there:
     - DuckDB: the variable `product_analytics_pii_salt`, set on every connection by the

@@ -1,5 +1,5 @@
 {#
-    Reading Segment-spec warehouse tables (SPEC section 1).
+    Reading Segment-spec warehouse tables (docs/reference.md section 1).
 
     A collector creates a table or column only once it has seen a non-null value, so any
     table may be missing from a source schema and any optional column from a table. These

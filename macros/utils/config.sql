@@ -185,7 +185,7 @@
 {%- endmacro %}
 
 {#-
-    The account health settings (SPEC section 7), validated: weights of the four known
+    The account health settings (docs/reference.md section 7), validated: weights of the four known
     components, non-negative, summing to 1; windows and target positive whole numbers;
     tier thresholds with 0 <= at_risk <= healthy <= 100. Each part is checked on its own,
     so every bad one is reported.

@@ -1,4 +1,4 @@
-"""A run never silently mixes two configurations (SPEC section 8).
+"""A run never silently mixes two configurations (docs/reference.md section 8).
 
 Each incremental model records the settings its stored rows were computed with; the next
 incremental run after a change fails naming the setting, the stored and the new value and the

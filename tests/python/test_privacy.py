@@ -1,4 +1,4 @@
-"""The PII salt (SPEC section 8) never reaches the warehouse catalog, dbt's artifacts or its
+"""The PII salt (docs/reference.md section 8) never reaches the warehouse catalog, dbt's artifacts or its
 logs; hashed columns still equal md5(salt || value); hashing without a salt is a warning.
 
 The salt reaches the engine session outside any SQL text: DuckDB through the profile's
