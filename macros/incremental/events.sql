@@ -48,7 +48,7 @@
 
 {#-
     Post-hook of the incremental event models: rows of users on the deletion list and of
-    opted-out accounts leave the table (SPEC section 4), also when no new row touched them.
+    opted-out accounts leave the table (docs/reference.md section 4), also when no new row touched them.
 -#}
 {% macro delete_removed_users_and_accounts(relation) -%}
     delete from {{ relation }}

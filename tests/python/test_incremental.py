@@ -1,4 +1,4 @@
-"""Incremental runs give exactly what a full refresh gives (SPEC section 8).
+"""Incremental runs give exactly what a full refresh gives (docs/reference.md section 8).
 
 The raw rows are split by `received_at` into two batches. Batch 2 holds, besides the
 generator's own late-arriving events and redeliveries, injected calls that change the past:
@@ -12,7 +12,11 @@ generator's own late-arriving events and redeliveries, injected calls that chang
 - a late group call moving a user's later events to another account;
 - an opt-out of a batch-1 account, a batch-1 opt-out withdrawn (its events return), and the
   current opt-out value re-sent (nothing changes);
-- a newly deleted user (another user is on the deletion list from the start).
+- a newly deleted user (another user is on the deletion list from the start);
+- a server-side alias whose previous_id is a batch-1 visitor's anonymous id (docs/reference.md section 3);
+- a back-dated identify linking the placeholder anonymous id 'undefined' (docs/reference.md section 2
+  `excluded_ids`), which must not give a batch-1 'Undefined' page to anyone;
+- group calls whose text `seats` is 'unlimited' or ' 40 ' (typed reading, counted).
 The warehouse is built on batch 1, batch 2 is loaded, and dbt runs again (incrementally,
 twice); every model must then equal, row for row, a build of all the data at once.
 """
@@ -108,11 +112,11 @@ def _account_without_opt_out(
     )
 
 
-def inject_changes_to_the_past(warehouse: Warehouse) -> tuple[datetime, str, str, str, str, str]:
+def inject_changes_to_the_past(warehouse: Warehouse) -> tuple[datetime, str, str, str, str, str, str, str]:
     """Add batch-2 calls that change batch-1 facts, and list a batch-1 user as deleted from
     the start. Returns the split time, the user to delete in batch 2, the user deleted from the
     start, the user regrouped by a late group call with the account it moves them to, and the
-    opted-out account whose opt-out is withdrawn."""
+    opted-out account whose opt-out is withdrawn, the visitor merged by a batch-2 alias and its user."""
     split = _one(
         warehouse,
         "select received_at from segment_web.tracks order by received_at "
@@ -131,7 +135,7 @@ def inject_changes_to_the_past(warehouse: Warehouse) -> tuple[datetime, str, str
         """
     )
     assert len(early_users) == 5
-    alias_from, alias_to, _, deleted_early, identified = (u["user_id"] for u in early_users)
+    alias_from, alias_to, merged_visitor_user, deleted_early, identified = (u["user_id"] for u in early_users)
     visitors = warehouse.rows(
         f"""
         select anonymous_id from segment_web.pages
@@ -140,11 +144,11 @@ def inject_changes_to_the_past(warehouse: Warehouse) -> tuple[datetime, str, str
           and anonymous_id not in (select anonymous_id from segment_web.tracks where anonymous_id is not null)
         group by anonymous_id
         order by anonymous_id
-        limit 2
+        limit 3
         """,
     )
-    assert len(visitors) == 2
-    visitor, second_visitor = (v["anonymous_id"] for v in visitors)
+    assert len(visitors) == 3
+    visitor, second_visitor, aliased_visitor = (v["anonymous_id"] for v in visitors)
     opting_out = _one(
         warehouse,
         f"select group_id from segment_web.groups where received_at < '{split}' order by received_at desc limit 1",
@@ -422,10 +426,58 @@ def inject_changes_to_the_past(warehouse: Warehouse) -> tuple[datetime, str, str
                 "uuid_ts": None,
             },
         )
+        # A server-side alias merging a batch-1 visitor (its previous_id is the visitor's
+        # anonymous id, and it has no anonymous id of its own): the visitor's pages move to the user.
+        _insert(
+            con,
+            "segment_web.aliases",
+            {
+                **_call("late-anonymous-alias", a_day_ago, late),
+                "previous_id": aliased_visitor,
+                "user_id": merged_visitor_user,
+            },
+        )
+        # A batch-1 page of a device that sent the placeholder 'Undefined', and a back-dated
+        # batch-2 identify of the placeholder: 'undefined' is no id, so it links nothing.
+        _insert(
+            con,
+            "segment_web.pages",
+            {**_call("placeholder-page", regroup_at, regroup_at), "anonymous_id": "Undefined", "name": "Pricing"},
+        )
+        _insert(
+            con,
+            "segment_web.identifies",
+            {
+                **_call("placeholder-identify", regroup_at - timedelta(days=1), late),
+                "user_id": identified,
+                "anonymous_id": " undefined ",
+            },
+        )
+        # The web source's text seats: one value that is no integer, one that is (padded).
+        for message_id, seats in (("seats-unlimited", "unlimited"), ("seats-padded", " 40 ")):
+            _insert(
+                con,
+                "segment_web.groups",
+                {
+                    **_call(message_id, a_day_ago, late),
+                    "user_id": "system",
+                    "group_id": other_account,
+                    "seats": seats,
+                },
+            )
         con.execute("create schema if not exists privacy")
         con.execute("create table if not exists privacy.deleted_users (user_id varchar)")
         con.execute(f"insert into privacy.deleted_users values ('{deleted_early}')")
-    return split, to_delete, deleted_early, regrouped, other_account, opting_back_in
+    return (
+        split,
+        to_delete,
+        deleted_early,
+        regrouped,
+        other_account,
+        opting_back_in,
+        aliased_visitor,
+        merged_visitor_user,
+    )
 
 
 def _newest_staged_received_at(warehouse: Warehouse) -> datetime:
@@ -488,9 +540,16 @@ def test_incremental_runs_equal_a_full_refresh(engine: str, tmp_path: Path) -> N
     full = make_warehouse(engine, "full", tmp_path)
     for warehouse in (incremental, full):
         load_generated(warehouse, CONFIG)
-        split, deleted_user, deleted_early, regrouped, other_account, opting_back_in = inject_changes_to_the_past(
-            warehouse
-        )
+        (
+            split,
+            deleted_user,
+            deleted_early,
+            regrouped,
+            other_account,
+            opting_back_in,
+            aliased_visitor,
+            merged_visitor_user,
+        ) = inject_changes_to_the_past(warehouse)
 
     _hold_out_batch_2(incremental, split)
     incremental.dbt("build", vars=VARS)
@@ -521,6 +580,14 @@ def test_incremental_runs_equal_a_full_refresh(engine: str, tmp_path: Path) -> N
     assert before["marts.fct_events"] != actual["marts.fct_events"]
     assert before["intermediate.int_engagement__activity_days"] != actual["intermediate.int_engagement__activity_days"]
     assert "marts.metrics_retention_cohorts" in actual
+    # The tracking-plan aggregates and delivery health are compared too, and batch 2 changed them.
+    for name in (
+        "intermediate.int_tracking_plan__event_days",
+        "intermediate.int_tracking_plan__event_property_days",
+        "marts.dq_tracking_plan__violations_daily",
+        "marts.dq_segment__arrival_daily",
+    ):
+        assert before[name] != actual[name], name
     # The late group call moved some of the regrouped user's earlier events out of another
     # account, whose health must be recomputed for those days although nothing new names it.
     accounts_after = {row["event_id"]: row["account_id"] for row in incremental.rows(regrouped_events)}
@@ -551,6 +618,23 @@ def test_incremental_runs_equal_a_full_refresh(engine: str, tmp_path: Path) -> N
         deleted_user: batch_2_watermark,
     }
     assert batch_1_watermark < batch_2_watermark
+    # The batch-2 alias from the visitor's anonymous id gave the visitor's batch-1 pages to the user.
+    merged = incremental.rows(f"select distinct user_id from marts.fct_events where anonymous_id = '{aliased_visitor}'")
+    assert merged == [{"user_id": merged_visitor_user}]
+    # The placeholder is no id: its page stays anonymous, with no anonymous id.
+    placeholder = incremental.rows(
+        "select user_id, anonymous_id from marts.fct_events where event_id = 'placeholder-page'"
+    )
+    assert placeholder == [{"user_id": None, "anonymous_id": None}]
+    nulled = {
+        (row["call_type"], row["column_name"], row["reason"], row["excluded_id"]): row["value_count"]
+        for row in incremental.rows("select * from marts.dq_segment__nulled_values where source_schema = 'segment_web'")
+    }
+    assert nulled.get(("identifies", "anonymous_id", "excluded_id", "undefined"), 0) >= 1
+    assert nulled.get(("pages", "anonymous_id", "excluded_id", "undefined"), 0) >= 1
+    assert nulled.get(("groups", "seats", "unreadable_as_integer", None), 0) >= 1
+    padded = incremental.rows("select seats from staging.stg_segment__groups where message_id = 'seats-padded'")
+    assert padded == [{"seats": 40}]
 
 
 # --- Kinds of change an incremental run must absorb (issue 17), on hand-made rows -------------

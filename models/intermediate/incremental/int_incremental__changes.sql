@@ -1,5 +1,5 @@
 {#
-    The scope of an incremental run, in one place (SPEC section 8): one row per event the
+    The scope of an incremental run, in one place (docs/reference.md section 8): one row per event the
     run recomputes and per account whose members can have changed, logged before fct_events
     recomputes anything. Every incremental model downstream reads the rows it has not yet
     applied, and marks them applied in the same transaction as its own rows
