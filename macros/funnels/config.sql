@@ -1,5 +1,5 @@
 {#
-    Funnels (SPEC section 7): the `funnels` and `funnel_strategy` variables, validated here
+    Funnels (docs/reference.md section 7): the `funnels` and `funnel_strategy` variables, validated here
     and nowhere else, and what the funnel models derive from them.
 #}
 

@@ -1,5 +1,5 @@
 {#
-    Funnel step matching (SPEC section 7), one funnel and one entity type at a time.
+    Funnel step matching (docs/reference.md section 7), one funnel and one entity type at a time.
 
     funnel_steps(funnel, entity_type, step_events) returns one select over `step_events`, a
     relation or CTE of track events of resolved users (event_id, event_name, event_at,

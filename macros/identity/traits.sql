@@ -15,7 +15,7 @@
 
 {#-
     Latest non-null value of `column` per `partition_by`, ordered by event_at, received_at,
-    message_id (SPEC section 4: traits are each the latest non-null value, not the whole
+    message_id (docs/reference.md section 4: traits are each the latest non-null value, not the whole
     latest call). A window expression; null when the column was never sent.
 -#}
 {% macro latest_non_null(column, partition_by) -%}
@@ -31,7 +31,7 @@
 {%- endmacro %}
 
 {#-
-    Every staged call that sent an anonymous id together with a user id (SPEC section 3), of
+    Every staged call that sent an anonymous id together with a user id (docs/reference.md section 3), of
     every call type, with the user id as sent, and every alias call as a link from its
     previous_id (as an anonymous id) to its user id; `condition` (SQL over the columns of the
     calls, naming the anonymous id `anonymous_id`) filters them.
@@ -73,7 +73,7 @@
 {%- endmacro %}
 
 {#-
-    Each account's opt-out status (SPEC section 4): the latest non-null value of the opt-out
+    Each account's opt-out status (docs/reference.md section 4): the latest non-null value of the opt-out
     trait over the group calls of int_accounts__group_calls (deleted users' included) that
     meet `condition`, ordered as latest_non_null orders them. A query of (account_id,
     opts_out): one row per account that sent a value.
@@ -97,7 +97,7 @@
 {%- endmacro %}
 
 {#-
-    The user a call belongs to (SPEC section 3): its own user id through aliases, else the
+    The user a call belongs to (docs/reference.md section 3): its own user id through aliases, else the
     user its anonymous id was first linked to. Needs `aliases` (int_identity__aliases_resolved)
     and `anonymous_users` (int_identity__anonymous_users) joined on the call.
 -#}

@@ -1,5 +1,5 @@
 {#
-    Incremental processing (SPEC section 8): new rows are chosen by `received_at`, reaching
+    Incremental processing (docs/reference.md section 8): new rows are chosen by `received_at`, reaching
     back `incremental_lookback_hours` before the newest row already processed.
 #}
 

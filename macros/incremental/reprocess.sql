@@ -1,5 +1,5 @@
 {#
-    What an incremental run of the event models must recompute (SPEC section 8): the calls
+    What an incremental run of the event models must recompute (docs/reference.md section 8): the calls
     received since the last run and every earlier event whose resolution can have changed.
     Shared by fct_events and int_engagement__activity_days so both recompute the same set.
 #}
@@ -284,7 +284,7 @@ events_to_process as (
 
 {#-
     Post-hook of the incremental event models: rows of users on the deletion list and of
-    opted-out accounts leave the table (SPEC section 4), also when no new row touched them.
+    opted-out accounts leave the table (docs/reference.md section 4), also when no new row touched them.
 -#}
 {% macro delete_removed_users_and_accounts(relation) -%}
     delete from {{ relation }}

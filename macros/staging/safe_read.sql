@@ -1,5 +1,5 @@
 {#
-    Reading raw values as the types the package declares (SPEC section 2, "Types"), and the
+    Reading raw values as the types the package declares (docs/reference.md section 2, "Types"), and the
     placeholder identifiers it ignores (`excluded_ids`).
 
     Source schemas may type one column differently (a backend writes `seats` as a number, a
@@ -219,7 +219,7 @@
     end
 {%- endmacro %}
 
-{#- The identifier columns `excluded_ids` applies to (SPEC section 2). -#}
+{#- The identifier columns `excluded_ids` applies to (docs/reference.md section 2). -#}
 {% macro excluded_id_columns() -%}
     {{ return(["user_id", "anonymous_id", "group_id", "previous_id", "context_group_id"]) }}
 {%- endmacro %}

@@ -1,5 +1,5 @@
 {#
-    Segment's per-event tables (SPEC section 1): besides the call tables, a collector writes one
+    Segment's per-event tables (docs/reference.md section 1): besides the call tables, a collector writes one
     table per track event (`signed_up` for `Signed Up`, ...) holding the call's standard columns
     plus one column per event property. They are found by introspection, like the call tables,
     in every schema of `segment_schemas`.

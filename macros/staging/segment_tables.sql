@@ -1,5 +1,5 @@
 {#
-    Reading Segment-spec warehouse tables (SPEC section 1).
+    Reading Segment-spec warehouse tables (docs/reference.md section 1).
 
     A collector creates a table or column only once it has seen a non-null value, so any
     table may be missing from a source schema and any optional column from a table. These
@@ -313,6 +313,8 @@
     {%- set extras = product_analytics.segment_extra_columns(call_type) -%}
     {%- set dropped = product_analytics.pii_dropped_columns() -%}
     {%- set hashed = product_analytics.config_string_list("pii_hashed_columns") -%}
+    {#- The salt expression, asked of the session only when a hashed column is present. -#}
+    {%- set salt = namespace(sql=none) -%}
     {%- if tables | length == 0 %}
     select
         cast(null as {{ dbt.type_string() }}) as source_schema,
@@ -332,7 +334,8 @@
                 {%- set expression = product_analytics.standard_column_expression(column["kind"], adapter.quote(raw.name), raw.data_type) -%}
             {%- endif -%}
             {%- if column["raw"] in hashed %}
-                {%- set expression = product_analytics.pii_hash(expression) -%}
+                {%- set salt.sql = salt.sql or product_analytics.pii_salt_sql() -%}
+                {%- set expression = product_analytics.pii_hash(expression, salt.sql) -%}
             {%- endif %}
         {{ expression }} as {{ column["name"] }}{{ "," if extras or not loop.last }}
         {%- endfor %}
@@ -350,7 +353,8 @@
                 {%- set expression = "cast(" ~ adapter.quote(raw.name) ~ " as " ~ extra["data_type"] ~ ")" -%}
             {%- endif -%}
             {%- if extra["name"] in hashed %}
-                {%- set expression = product_analytics.pii_hash(expression) -%}
+                {%- set salt.sql = salt.sql or product_analytics.pii_salt_sql() -%}
+                {%- set expression = product_analytics.pii_hash(expression, salt.sql) -%}
             {%- endif %}
         {{ expression }} as {{ adapter.quote(extra["name"]) }}{{ "," if not loop.last }}
         {%- endfor %}
@@ -397,11 +401,6 @@
     {%- else -%}
         cast({{ quoted_name }} as {{ dbt.type_string() }})
     {%- endif -%}
-{%- endmacro %}
-
-{#- A salted hash of a PII value; null stays null. -#}
-{% macro pii_hash(expression) -%}
-    {{ dbt.hash("'" ~ product_analytics.pii_hash_salt() ~ "' || cast(" ~ expression ~ " as " ~ dbt.type_string() ~ ")") }}
 {%- endmacro %}
 
 {#-

@@ -99,15 +99,6 @@
     {{ return(minutes) }}
 {%- endmacro %}
 
-{% macro pii_hash_salt(errors=none) -%}
-    {%- set salt = env_var("PRODUCT_ANALYTICS_PII_SALT", var("pii_hash_salt")) -%}
-    {%- if salt is not string or "'" in salt or "\\" in salt -%}
-        {#- The value is a secret: the message does not show it. -#}
-        {{ return(product_analytics.config_error("pii_hash_salt", "a string without quotes or backslashes (value not shown: it is a secret)", "(hidden)", errors)) }}
-    {%- endif -%}
-    {{ return(salt) }}
-{%- endmacro %}
-
 {% macro config_positive_integer(variable, errors=none) -%}
     {%- set value = var(variable) -%}
     {%- if value is not number or value is boolean or value != value | int or value < 1 -%}
@@ -194,7 +185,7 @@
 {%- endmacro %}
 
 {#-
-    The account health settings (SPEC section 7), validated: weights of the four known
+    The account health settings (docs/reference.md section 7), validated: weights of the four known
     components, non-negative, summing to 1; windows and target positive whole numbers;
     tier thresholds with 0 <= at_risk <= healthy <= 100. Each part is checked on its own,
     so every bad one is reported.

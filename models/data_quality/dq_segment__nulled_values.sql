@@ -16,7 +16,8 @@ final as (
         column_name,
         reason,
         excluded_id,
-        sum(value_count) as value_count,
+        -- bigint: a plain sum is HUGEINT on DuckDB and numeric on PostgreSQL, which BI drivers misread
+        cast(sum(value_count) as {{ dbt.type_bigint() }}) as value_count,
         min(example_value) as example_value
     from daily_counts
     group by call_type, source_schema, column_name, reason, excluded_id

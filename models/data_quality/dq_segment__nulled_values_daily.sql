@@ -1,6 +1,6 @@
 {#
     Raw values that staging reads as null, per call type, source schema, day received (UTC),
-    column and reason (SPEC section 2): placeholder ids of `excluded_ids`, one row per
+    column and reason (docs/reference.md section 2): placeholder ids of `excluded_ids`, one row per
     placeholder, and values that are not of the column's declared type (a text 'unlimited' in
     an integer `seats`). Counts raw rows, every delivered copy included, as
     dq_segment__message_counts_daily does; the checks are nulled_value_checks(), built on the

@@ -1,5 +1,5 @@
 {#
-    The tracking plan against what is sent (SPEC section 6): one row per event name seen in
+    The tracking plan against what is sent (docs/reference.md section 6): one row per event name seen in
     track events (fct_events) or planned, with its plan entry, when and where it was seen,
     its volume over the last 30 days of data, whether its name follows
     `event_naming_convention`, and a status. A table: it describes the state as of the last

@@ -1,5 +1,5 @@
 {#
-    Tracking-plan violations (SPEC section 6), per reporting day, event name, source schema
+    Tracking-plan violations (docs/reference.md section 6), per reporting day, event name, source schema
     and violation:
     - `unplanned_event`: the event is not in the plan (every occurrence violates);
     - `naming_convention`: its name breaks `event_naming_convention` (every occurrence);

@@ -3,7 +3,7 @@
 Commands:
   generate   write a deterministic demo dataset of raw Segment tables into a warehouse
   summary    print row counts per layer of a built warehouse and how to open it
-  bench      time a full dbt build over N events and the incremental run of one more day
+  bench      time a full build, a one-day incremental build and a build with no new data
   report     write one self-contained HTML report (KPIs and charts) from a built warehouse
   publish    copy the marts of a DuckDB warehouse into a file BI tools (DuckDB 1.4+) open
 """
@@ -221,9 +221,12 @@ def bench(args: argparse.Namespace) -> int:
     """Run the benchmark and print (and save) its report."""
     from product_analytics.bench import print_report, run_benchmark
 
+    if len(args.days) > 2:
+        raise ValueError(f"--days takes one or two values, got {len(args.days)}")
+    days = args.days[0] if len(args.days) == 1 else (args.days[0], args.days[1])
     result = run_benchmark(
         args.events,
-        args.days,
+        days,
         args.seed,
         Path(args.workdir),
         args.reuse_raw,
@@ -231,6 +234,9 @@ def bench(args: argparse.Namespace) -> int:
         args.threads,
         args.max_account_members,
         args.large_accounts,
+        args.selector or None,
+        args.repeat,
+        not args.skip_floors,
     )
     print_report(result)
     out = Path(args.workdir) / f"bench_{args.events}_{int(time.time())}.json"
@@ -278,7 +284,28 @@ def main(argv: list[str] | None = None) -> int:
 
     ben = commands.add_parser("bench", help="time a full build and a one-day incremental build")
     ben.add_argument("--events", type=int, default=10_000_000, help="events to generate (default 10,000,000)")
-    ben.add_argument("--days", type=int, default=92, help="days of history, the last one loaded incrementally")
+    ben.add_argument(
+        "--days",
+        type=int,
+        nargs="+",
+        default=[92],
+        metavar="D",
+        help="days of history, the last one loaded incrementally (default 92); two values D1 D2: the data "
+        "cover D2 days and the one-day run is also timed on their last D1 days (e.g. --days 46 92)",
+    )
+    ben.add_argument(
+        "--selector",
+        default="production",
+        help="dbt selector of the timed builds (default production, selectors.yml); '' for every node",
+    )
+    ben.add_argument(
+        "--repeat", type=int, default=1, help="time the one-day and no-data runs this many times, keep the fastest"
+    )
+    ben.add_argument(
+        "--skip-floors",
+        action="store_true",
+        help="do not time the engagement and funnel marts against their floor queries",
+    )
     ben.add_argument("--seed", type=int, default=42)
     ben.add_argument("--workdir", default="bench_results", help="where the warehouses and reports go")
     ben.add_argument("--reuse-raw", action="store_true", help="reuse a generated raw warehouse of the same settings")

@@ -1,4 +1,4 @@
-"""The raw tables the demo generator writes, in the Segment warehouse schema (SPEC section 1).
+"""The raw tables the demo generator writes, in the Segment warehouse schema (docs/reference.md section 1).
 
 Two collector sources land in separate schemas, as Segment does it: a web source (browser
 library: pages, client-side tracks, identifies, groups, aliases, and a per-event table per
@@ -72,7 +72,7 @@ BACKEND_TRACK_COLUMNS = (
     ("id",) + _BACKEND_TIMES + ("event", "event_text", "user_id", "context_group_id", "context_library_name")
 )
 
-#: Per-event tables (SPEC section 1): the track's columns plus one column per property, as
+#: Per-event tables (docs/reference.md section 1): the track's columns plus one column per property, as
 #: the warehouse loader writes them (snake_case). Each demo event sends the properties the
 #: tracking plan requires, except for the defects of EVENT_PROPERTY_DEFECTS in the generator:
 #: `started_subscription` never got a `billing_interval` column, and `viewed_onboarding_tip`

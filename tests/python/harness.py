@@ -105,3 +105,12 @@ def run_dbt(
     if check and completed.returncode != 0:
         raise AssertionError(f"dbt {' '.join(args)} failed:\n{output[-6000:]}")
     return output
+
+
+def create_source_schema(warehouse: Warehouse, sql: str, schema: str = "src_a") -> None:
+    """(Re)create `schema` and run the `;`-separated statements of ``sql`` (its raw tables)."""
+    with warehouse.connection() as con:
+        con.execute(f"drop schema if exists {schema} cascade")
+        con.execute(f"create schema {schema}")
+        for statement in filter(str.strip, sql.split(";")):
+            con.execute(statement)

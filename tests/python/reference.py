@@ -1,5 +1,5 @@
-"""An independent Python implementation of SPEC sections 1-2 (staging), written from the
-SPEC's words rather than from the SQL, to check the dbt models against."""
+"""An independent Python implementation of docs/reference.md sections 1-2 (staging), written from the
+words of docs/reference.md rather than from the SQL, to check the dbt models against."""
 
 from __future__ import annotations
 
@@ -76,7 +76,7 @@ _TIMESTAMP = re.compile(
 
 def read_typed(value: Any, kind: str) -> Any:
     """A raw value read as a declared kind (integer, float, boolean, timestamp, string), or
-    None when it is not one: SPEC section 2 "Types" and the literal rules of
+    None when it is not one: docs/reference.md section 2 "Types" and the literal rules of
     docs/decisions.md, written here from those words. Text is trimmed first; datetimes are
     naive UTC (the harness converts zone-aware values)."""
     if value is None:

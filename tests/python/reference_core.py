@@ -1,5 +1,5 @@
-"""An independent Python implementation of SPEC sections 3-5 and the core marts of section 7,
-written from the SPEC's words (alias calls applied in time order, as-of account lookups by
+"""An independent Python implementation of docs/reference.md sections 3-5 and the core marts of section 7,
+written from the words of docs/reference.md (alias calls applied in time order, as-of account lookups by
 scanning), to compare the dbt models with."""
 
 from __future__ import annotations

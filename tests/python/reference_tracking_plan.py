@@ -1,5 +1,5 @@
-"""An independent Python implementation of the tracking-plan governance marts (SPEC section 6),
-written from the SPEC's words and docs/decisions.md rather than from the SQL."""
+"""An independent Python implementation of the tracking-plan governance marts (docs/reference.md section 6),
+written from the the reference's words and docs/decisions.md rather than from the SQL."""
 
 from __future__ import annotations
 

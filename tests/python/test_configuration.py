@@ -56,7 +56,7 @@ CASES: list[tuple[str, str, Any, list[str]]] = [
         "parse",
         "pii_hash_salt",
         "salt\\with\\backslashes",
-        ["variable 'pii_hash_salt' must be a string without quotes or backslashes (value not shown"],
+        ["variable 'pii_hash_salt' must be unset: the variable is no longer read", 'got "(hidden)"'],
     ),
     (
         "parse",

@@ -1,4 +1,4 @@
-"""Tracking-plan governance (SPEC section 6): the marts equal an independent Python computation
+"""Tracking-plan governance (docs/reference.md section 6): the marts equal an independent Python computation
 on the generated data, on both engines, and the plan's tests fail a build only when their
 severity says so."""
 

@@ -1,4 +1,4 @@
-"""Incremental runs give exactly what a full refresh gives (SPEC section 8).
+"""Incremental runs give exactly what a full refresh gives (docs/reference.md section 8).
 
 The raw rows are split by `received_at` into two batches. Batch 2 holds, besides the
 generator's own late-arriving events and redeliveries, injected calls that change the past:
@@ -13,8 +13,8 @@ generator's own late-arriving events and redeliveries, injected calls that chang
 - an opt-out of a batch-1 account, a batch-1 opt-out withdrawn (its events return), and the
   current opt-out value re-sent (nothing changes);
 - a newly deleted user (another user is on the deletion list from the start);
-- a server-side alias whose previous_id is a batch-1 visitor's anonymous id (SPEC section 3);
-- a back-dated identify linking the placeholder anonymous id 'undefined' (SPEC section 2
+- a server-side alias whose previous_id is a batch-1 visitor's anonymous id (docs/reference.md section 3);
+- a back-dated identify linking the placeholder anonymous id 'undefined' (docs/reference.md section 2
   `excluded_ids`), which must not give a batch-1 'Undefined' page to anyone;
 - group calls whose text `seats` is 'unlimited' or ' 40 ' (typed reading, counted).
 The warehouse is built on batch 1, batch 2 is loaded, and dbt runs again (incrementally,

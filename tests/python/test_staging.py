@@ -1,4 +1,4 @@
-"""Staging (SPEC sections 1-2) equals an independent Python computation, on both engines."""
+"""Staging (docs/reference.md sections 1-2) equals an independent Python computation, on both engines."""
 
 from __future__ import annotations
 

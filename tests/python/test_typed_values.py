@@ -1,11 +1,11 @@
-"""Typed values and placeholder ids (SPEC sections 2-3), on hand-made sources and both engines.
+"""Typed values and placeholder ids (docs/reference.md sections 2-3), on hand-made sources and both engines.
 
 Two sources type the same columns differently (a backend's BIGINT `seats`, a web source's text
 `seats` holding 'unlimited'); text traits and timestamps hold values that are not literals of
 their type; SDK placeholders ('undefined', 'null', 'NONE') stand in for unknown ids; and a
 server-side alias merges a visitor (its previous_id is the visitor's anonymous id). The build
 must succeed, read every literal by the documented rules, count what it nulled per schema,
-table and column, and resolve identities as SPEC section 3 says.
+table and column, and resolve identities as docs/reference.md section 3 says.
 """
 
 from __future__ import annotations

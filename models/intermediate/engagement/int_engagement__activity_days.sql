@@ -1,6 +1,6 @@
 {#
     The one input of every engagement metric: one row per user, attributed account (null
-    when none) and reporting day with at least one activity event (SPEC section 5), with the
+    when none) and reporting day with at least one activity event (docs/reference.md section 5), with the
     number of those events.
 
     Incremental: a run recomputes whole days, namely every day holding an event that

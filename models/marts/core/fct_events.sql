@@ -1,5 +1,5 @@
 {#
-    One row per deduplicated track, page and screen call (SPEC sections 3-5, 7), with the
+    One row per deduplicated track, page and screen call (docs/reference.md sections 3-5, 7), with the
     resolved user, the attributed account and whether it counts as activity.
 
     - user_id: the call's own user id through aliases; for an anonymous call, the user its

@@ -1,6 +1,6 @@
 {#
     One row per configured funnel (variable `funnels`), entity type and entity that reached
-    step 1 (SPEC section 7). Steps match the `event_name` of track events of resolved users in
+    step 1 (docs/reference.md section 7). Steps match the `event_name` of track events of resolved users in
     fct_events, activity or not; for accounts, events attributed to the account count
     whichever member did them.
 

@@ -1,5 +1,5 @@
 {#
-    Funnel step counts (SPEC section 7): per configured funnel, entity type and step, the
+    Funnel step counts (docs/reference.md section 7): per configured funnel, entity type and step, the
     entities reaching the step (furthest_step >= k; every configured step has a row, zeros
     included), conversion from the previous step and from step 1, and the interpolated
     median of the seconds from the previous step.

@@ -1,5 +1,5 @@
 {#
-    Account health (SPEC section 7): one row per account per day, from the account's first
+    Account health (docs/reference.md section 7): one row per account per day, from the account's first
     day (int_accounts__lifespans) to the last day of data, over the `health_window_days`
     days ending that day:
     - breadth: users with an activity event attributed to the account in the window /
