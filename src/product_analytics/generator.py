@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
 
-from product_analytics.schema import BACKEND_SCHEMA, CALL_TABLES, TABLES, WEB_SCHEMA, RawTable
+from product_analytics.schema import BACKEND_SCHEMA, CALL_TABLES, TABLES, WEB_SCHEMA, RawTable, column_type
 
 SECOND = 1_000_000
 MINUTE = 60 * SECOND
@@ -285,7 +285,13 @@ class Generator:
             other = BACKEND_SCHEMA if schema == WEB_SCHEMA else WEB_SCHEMA
             copy = dict(row)
             copy["received_at"] = row["received_at"] + rng.randint(0, 2 * SECOND)
-            self._write(TABLES[(other, table_name)], copy)
+            target = TABLES[(other, table_name)]
+            for column, value in row.items():
+                if isinstance(value, str) and column_type(column, target) == "bigint":
+                    # The other source's loader types the column as a number: text that is
+                    # not an integer ('unlimited' seats) is not written there.
+                    copy[column] = int(value) if value.strip().lstrip("+-").isdigit() else None
+            self._write(target, copy)
         return row
 
     def _write(self, table: RawTable, row: Row) -> None:
