@@ -15,9 +15,9 @@
     health_score = 100 x the weighted sum (health_weights), rounded to 4 decimal places;
     health_tier compares it with health_tier_thresholds (strictly above).
 
-    Every windowed measure is a running sum of changes over the account's days: an active
-    user enters the window on their day and leaves `window` days later, and so on. Changes
-    before the first row computed are folded into it, so no dense history is needed.
+    Every windowed measure is a running sum of changes over the account's days (measure_changes:
+    an active user enters the window on their day and leaves `window` days later, and so on).
+    Changes before the first row computed are folded into it, so no dense history is needed.
 
     Incremental: a run recomputes each account from the first day the changes of
     int_incremental__changes it has not applied yet can change (where a recomputed event was
@@ -193,45 +193,7 @@ feature_days as (
         and events.event_name in (select plan_features.event_name from plan_features)
 ),
 
--- Days after an active day on which its users and events enter (0) or leave a window.
-window_offsets as (
-    select
-        0 as offset_days,
-        1 as user_day_sign,
-        1 as recent_sign,
-        0 as previous_sign
-    union all
-    select
-        {{ window_days }} as offset_days,
-        -1 as user_day_sign,
-        0 as recent_sign,
-        0 as previous_sign
-    union all
-    select
-        {{ momentum_days }} as offset_days,
-        0 as user_day_sign,
-        -1 as recent_sign,
-        1 as previous_sign
-    union all
-    select
-        {{ 2 * momentum_days }} as offset_days,
-        0 as user_day_sign,
-        0 as recent_sign,
-        -1 as previous_sign
-),
-
-user_window_changes as (
-    {{ product_analytics.window_membership_changes(
-        "activity", ["account_id", "user_id"], [{"name": "delta", "days": window_days}], keep_columns=["account_id"]
-    ) }}
-),
-
-feature_window_changes as (
-    {{ product_analytics.window_membership_changes(
-        "feature_days", ["account_id", "event_name"], [{"name": "delta", "days": window_days}], keep_columns=["account_id"]
-    ) }}
-),
-
+-- The members of an account on a day: users whose first group call into it is on or before.
 memberships as (
     select
         account_id,
@@ -239,77 +201,122 @@ memberships as (
     from {{ ref('fct_account_memberships') }}
 ),
 
--- Each measure as changes on days: a value enters on one day and leaves on another.
-changes as (
+-- Users and plan features enter a window on their first active day in it and leave when they
+-- have had no active day for the window's length (one +1 and one -1 per stretch).
+active_user_changes as (
+    {{ product_analytics.window_membership_changes(
+        "activity", ["account_id", "user_id"], [{"name": "delta", "days": window_days}], keep_columns=["account_id"]
+    ) }}
+),
+
+feature_changes as (
+    {{ product_analytics.window_membership_changes(
+        "feature_days", ["account_id", "event_name"], [{"name": "delta", "days": window_days}], keep_columns=["account_id"]
+    ) }}
+),
+
+-- Every measure as changes on days (measure, delta): the measure on a day is the running sum
+-- of its changes up to that day.
+measure_changes as (
     select
-        user_window_changes.account_id,
-        user_window_changes.change_day,
-        user_window_changes.delta as active_users,
-        0 as active_user_days,
-        0 as features_used,
-        0 as recent_events,
-        0 as previous_events,
-        0 as members
-    from user_window_changes
+        account_id,
+        change_day,
+        'active_users' as measure,
+        delta
+    from active_user_changes
 
     union all
 
     select
-        feature_window_changes.account_id,
-        feature_window_changes.change_day,
-        0 as active_users,
-        0 as active_user_days,
-        feature_window_changes.delta as features_used,
-        0 as recent_events,
-        0 as previous_events,
-        0 as members
-    from feature_window_changes
+        account_id,
+        change_day,
+        'features_used' as measure,
+        delta
+    from feature_changes
 
     union all
 
-    -- A day's active users and events enter the windows on that day and leave them after
-    -- the window length; the previous momentum window takes the events over from the recent one.
+    -- A day's active users count in active_user_days for the `window_days` days from it.
     select
-        daily_activity.account_id,
-        {{ product_analytics.add_days("daily_activity.date_day", "window_offsets.offset_days") }} as change_day,
-        0 as active_users,
-        daily_activity.active_users * window_offsets.user_day_sign as active_user_days,
-        0 as features_used,
-        daily_activity.activity_events * window_offsets.recent_sign as recent_events,
-        daily_activity.activity_events * window_offsets.previous_sign as previous_events,
-        0 as members
+        account_id,
+        date_day as change_day,
+        'active_user_days' as measure,
+        active_users as delta
     from daily_activity
-    cross join window_offsets
 
     union all
 
     select
-        memberships.account_id,
-        memberships.first_member_day as change_day,
-        0 as active_users,
-        0 as active_user_days,
-        0 as features_used,
-        0 as recent_events,
-        0 as previous_events,
-        1 as members
+        account_id,
+        {{ product_analytics.add_days("date_day", window_days) }} as change_day,
+        'active_user_days' as measure,
+        -active_users as delta
+    from daily_activity
+
+    union all
+
+    -- A day's activity events are recent for `momentum_days` days from it...
+    select
+        account_id,
+        date_day as change_day,
+        'recent_events' as measure,
+        activity_events as delta
+    from daily_activity
+
+    union all
+
+    select
+        account_id,
+        {{ product_analytics.add_days("date_day", momentum_days) }} as change_day,
+        'recent_events' as measure,
+        -activity_events as delta
+    from daily_activity
+
+    union all
+
+    -- ...then previous for the next `momentum_days` days.
+    select
+        account_id,
+        {{ product_analytics.add_days("date_day", momentum_days) }} as change_day,
+        'previous_events' as measure,
+        activity_events as delta
+    from daily_activity
+
+    union all
+
+    select
+        account_id,
+        {{ product_analytics.add_days("date_day", 2 * momentum_days) }} as change_day,
+        'previous_events' as measure,
+        -activity_events as delta
+    from daily_activity
+
+    union all
+
+    select
+        account_id,
+        first_member_day as change_day,
+        'members' as measure,
+        1 as delta
     from memberships
 ),
 
--- Changes before an account's first computed day are folded into that day.
+-- One row per account and day with a change, a column per measure. Changes before an
+-- account's first computed day are folded into that day.
 daily_changes as (
     select
-        changes.account_id,
-        greatest(changes.change_day, accounts.first_computed_day) as change_day,
-        sum(changes.active_users) as active_users,
-        sum(changes.active_user_days) as active_user_days,
-        sum(changes.features_used) as features_used,
-        sum(changes.recent_events) as recent_events,
-        sum(changes.previous_events) as previous_events,
-        sum(changes.members) as members
-    from changes
+        measure_changes.account_id,
+        greatest(measure_changes.change_day, accounts.first_computed_day) as change_day,
+        sum(case when measure_changes.measure = 'members' then measure_changes.delta else 0 end) as members,
+        sum(case when measure_changes.measure = 'active_users' then measure_changes.delta else 0 end) as active_users,
+        sum(case when measure_changes.measure = 'active_user_days' then measure_changes.delta else 0 end) as active_user_days,
+        sum(case when measure_changes.measure = 'features_used' then measure_changes.delta else 0 end) as features_used,
+        sum(case when measure_changes.measure = 'recent_events' then measure_changes.delta else 0 end) as recent_events,
+        sum(case when measure_changes.measure = 'previous_events' then measure_changes.delta else 0 end) as previous_events
+    from measure_changes
     inner join accounts
-        on changes.account_id = accounts.account_id
-    group by changes.account_id, greatest(changes.change_day, accounts.first_computed_day)
+        on measure_changes.account_id = accounts.account_id
+    group by measure_changes.account_id, greatest(measure_changes.change_day, accounts.first_computed_day)
 ),
 
 measures as (
