@@ -25,12 +25,12 @@
 {%- endmacro %}
 
 {% macro configuration_error_message(errors) -%}
+    {%- set what_to_do = "\nSet them under `vars: product_analytics:` in dbt_project.yml or with --vars (docs/variables.md lists every variable and its check)." -%}
     {%- if errors | length == 1 -%}
-        {{ return("product_analytics: " ~ errors[0]) }}
+        {{ return("product_analytics: " ~ errors[0] ~ what_to_do | replace("Set them", "Set it")) }}
     {%- endif -%}
     {{ return(
-        "product_analytics: " ~ errors | length ~ " variables are not valid:\n  - " ~ errors | join("\n  - ")
-        ~ "\nSet them under `vars: product_analytics:` in dbt_project.yml or with --vars (docs/variables.md lists every variable and its check)."
+        "product_analytics: " ~ errors | length ~ " variables are not valid:\n  - " ~ errors | join("\n  - ") ~ what_to_do
     ) }}
 {%- endmacro %}
 

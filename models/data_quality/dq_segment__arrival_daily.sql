@@ -12,6 +12,8 @@
     reads): a run recomputes the days from the incremental cutoff on.
 #}
 
+-- Its incremental cutoff reads: depends_on: {{ ref('base_segment__unprocessed_received_days') }}
+
 {{ config(
     materialized="incremental",
     unique_key=["source_schema", "received_date"],

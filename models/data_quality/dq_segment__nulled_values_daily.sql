@@ -11,6 +11,8 @@
     recounted every run.
 #}
 
+-- Its incremental cutoff reads: depends_on: {{ ref('base_segment__unprocessed_received_days') }}
+
 {{ config(
     materialized="incremental",
     unique_key=["call_type", "source_schema", "received_date"],

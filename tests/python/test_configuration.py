@@ -268,3 +268,14 @@ def test_every_variable_has_a_documented_check_and_a_test() -> None:
     assert variables - documented == set(), "variables without a row in docs/variables.md"
     assert documented - variables == set(), "docs/variables.md lists variables dbt_project.yml lacks"
     assert variables - tested == set(), "variables without a case in CASES"
+
+
+def test_a_single_bad_variable_says_where_to_set_it() -> None:
+    warehouse = make_warehouse("duckdb", "config_single", Path(tempfile.mkdtemp(prefix="pa_config_")))
+    output = warehouse.dbt(
+        "build", "--select", "stg_tracking_plan__events", vars={"reporting_timezone": "America/NewYork"}, check=False
+    )
+    output = " ".join(output.split())
+    assert "variable 'reporting_timezone' must be an IANA time zone name" in output, output[-4000:]
+    assert "Set it under `vars: product_analytics:` in dbt_project.yml or with --vars" in output, output[-4000:]
+    assert not re.search(r"OK created|START sql", output), output[-4000:]

@@ -32,7 +32,7 @@
     incremental_strategy="append",
     on_schema_change="fail",
     full_refresh=product_analytics.allow_full_refresh(),
-    pre_hook="{% if is_incremental() %}delete from {{ this }} where is_applied_to_fct_events and is_applied_to_activity_days and is_applied_to_health{% endif %}",
+    pre_hook="{% if is_incremental() %}delete from {{ this }} where is_applied_to_fct_events and is_applied_to_activity_days and is_applied_to_health and is_applied_to_tracking_plan_event_days and is_applied_to_tracking_plan_property_days{% endif %}",
 ) }}
 
 {%- set facts = product_analytics.previous_build("fct_events") %}
@@ -51,7 +51,9 @@ final as (
         cast(null as {{ dbt.type_timestamp() }}) as logged_at,
         false as is_applied_to_fct_events,
         false as is_applied_to_activity_days,
-        false as is_applied_to_health
+        false as is_applied_to_health,
+        false as is_applied_to_tracking_plan_event_days,
+        false as is_applied_to_tracking_plan_property_days
     where 1 = 0
 )
 
@@ -304,7 +306,9 @@ final as (
         cast('{{ run_started_at.strftime("%Y-%m-%d %H:%M:%S.%f") }}' as {{ dbt.type_timestamp() }}) as logged_at,
         false as is_applied_to_fct_events,
         false as is_applied_to_activity_days,
-        false as is_applied_to_health
+        false as is_applied_to_health,
+        false as is_applied_to_tracking_plan_event_days,
+        false as is_applied_to_tracking_plan_property_days
     from event_changes
 
     union all
@@ -317,7 +321,9 @@ final as (
         cast('{{ run_started_at.strftime("%Y-%m-%d %H:%M:%S.%f") }}' as {{ dbt.type_timestamp() }}) as logged_at,
         false as is_applied_to_fct_events,
         false as is_applied_to_activity_days,
-        false as is_applied_to_health
+        false as is_applied_to_health,
+        false as is_applied_to_tracking_plan_event_days,
+        false as is_applied_to_tracking_plan_property_days
     from membership_changes
 )
 

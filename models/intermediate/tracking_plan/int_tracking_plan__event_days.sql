@@ -3,12 +3,14 @@
     when, and one message id. What the tracking-plan marts need of the events, whatever the
     plan says (so editing the plan never needs a rebuild of this table).
 
-    Incremental: a run recomputes whole days, namely every day holding an event that
-    fct_events recomputes (new calls and earlier events whose existence can have changed:
-    deletions, opt-outs), as int_engagement__activity_days does.
+    Incremental: a run recomputes whole days, as int_engagement__activity_days does: the days
+    of the events int_incremental__changes lists and this model has not applied yet (the day
+    each event was on before, it may have moved, and the day it is on now), emptied first.
 #}
 
--- Read only by incremental runs: {{ product_analytics.events_to_reprocess_dependencies() }}
+-- Read only by incremental runs: depends_on: {{ ref('int_incremental__changes') }}
+
+{#- The pre-hook empties the changed days first: rows of events no longer on them go too. #}
 
 {{ config(
     materialized="incremental",
@@ -16,19 +18,16 @@
     incremental_strategy="delete+insert",
     on_schema_change="fail",
     full_refresh=product_analytics.allow_full_refresh(),
+    pre_hook="{% if is_incremental() %}delete from {{ this }} where event_date in ({{ product_analytics.changed_days('tracking_plan_event_days') }}){% endif %}",
+    post_hook="{{ product_analytics.mark_changes_applied('tracking_plan_event_days') }}",
 ) }}
 
 with
 
 {% if is_incremental() %}
 
-{{ product_analytics.event_resolution_inputs() }},
-
--- The newest event this table has seen marks the last run.
-{{ product_analytics.events_to_reprocess(product_analytics.incremental_cutoff(column="last_received_at")) }},
-
 changed_days as (
-    select distinct event_date from events_to_process
+    {{ product_analytics.changed_days('tracking_plan_event_days') }}
 ),
 
 {% endif %}
@@ -44,7 +43,7 @@ track_events as (
     from {{ ref('fct_events') }} as events
     {%- if is_incremental() %}
     inner join changed_days
-        on events.event_date = changed_days.event_date
+        on events.event_date = changed_days.date_day
     {%- endif %}
     where events.event_type = 'track'
 ),

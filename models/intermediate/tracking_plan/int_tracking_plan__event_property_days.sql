@@ -9,7 +9,9 @@
     Incremental like int_tracking_plan__event_days: whole days, those fct_events recomputes.
 #}
 
--- Read only by incremental runs: {{ product_analytics.events_to_reprocess_dependencies() }}
+-- Read only by incremental runs: depends_on: {{ ref('int_incremental__changes') }}
+
+{#- The pre-hook empties the changed days first: rows of events no longer on them go too. #}
 
 {{ config(
     materialized="incremental",
@@ -17,18 +19,16 @@
     incremental_strategy="delete+insert",
     on_schema_change="fail",
     full_refresh=product_analytics.allow_full_refresh(),
+    pre_hook="{% if is_incremental() %}delete from {{ this }} where event_date in ({{ product_analytics.changed_days('tracking_plan_property_days') }}){% endif %}",
+    post_hook="{{ product_analytics.mark_changes_applied('tracking_plan_property_days') }}",
 ) }}
 
 with
 
 {% if is_incremental() %}
 
-{{ product_analytics.event_resolution_inputs() }},
-
-{{ product_analytics.events_to_reprocess(product_analytics.incremental_cutoff(column="last_received_at")) }},
-
 changed_days as (
-    select distinct event_date from events_to_process
+    {{ product_analytics.changed_days('tracking_plan_property_days') }}
 ),
 
 {% endif %}
@@ -43,7 +43,7 @@ track_events as (
     from {{ ref('fct_events') }} as events
     {%- if is_incremental() %}
     inner join changed_days
-        on events.event_date = changed_days.event_date
+        on events.event_date = changed_days.date_day
     {%- endif %}
     where events.event_type = 'track'
 ),
