@@ -40,7 +40,10 @@ from product_analytics.generator import GeneratorConfig
 from product_analytics.schema import TABLES
 from product_analytics.warehouse import create_tables
 
-CONFIG = GeneratorConfig(events=40_000, seed=23, days=45)
+# The seed is a fixture choice: inject_changes_to_the_past needs users of every kind it plants
+# changes for (a regrouped user, ...), which seed 23 no longer has since the generator sends
+# the tracking-plan defects.
+CONFIG = GeneratorConfig(events=40_000, seed=25, days=45)
 VARS = {**DEMO_VARS, "deleted_users_relation": "privacy.deleted_users"}
 COMPARED_SCHEMAS = ("intermediate", "marts")
 
