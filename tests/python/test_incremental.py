@@ -515,7 +515,11 @@ def _load_batch_2(warehouse: Warehouse, deleted_user: str) -> None:
 #: Columns that record the history of runs, not the data: a full refresh has another history.
 RUN_HISTORY_COLUMNS = {"intermediate.int_identity__deleted_users": ("newest_received_at_when_listed",)}
 #: Tables that record the state of incremental runs (what each model has applied), not the data.
-RUN_STATE_TABLES = {"intermediate.int_incremental__changes"}
+RUN_STATE_TABLES = {
+    "intermediate.int_incremental__changes",
+    # The settings each incremental model's rows were computed with, stamped with when.
+    "intermediate.product_analytics_configuration_state",
+}
 
 
 def _snapshot(warehouse: Warehouse) -> dict[str, list[tuple[Any, ...]]]:
