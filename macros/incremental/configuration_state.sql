@@ -91,7 +91,7 @@
     {%- set groups = product_analytics.configuration_setting_groups(model_name) -%}
     {%- set values = [] -%}
     {%- if "sources" in groups -%}
-        {%- do values.append(("segment_schemas", product_analytics.segment_schemas() | sort)) -%}
+        {#- Not segment_schemas: adding a source schema is an ordinary change that incremental runs process (its rows are found as unprocessed received days). -#}
         {%- do values.append(("segment_database", var("segment_database"))) -%}
     {%- endif -%}
     {%- if "event_time" in groups -%}

@@ -113,11 +113,6 @@ CHANGES = [
     ),
     ({"pii_dropped_columns": ["context_ip"]}, "stg_segment__tracks", "pii_dropped_columns: stored"),
     (
-        {"segment_schemas": ["src_a", "src_b"]},
-        "dq_segment__message_counts_daily",
-        'segment_schemas: stored ["src_a"], now ["src_a", "src_b"]',
-    ),
-    (
         {"excluded_ids": ["undefined"]},
         "stg_segment__tracks",
         'excluded_ids: stored ["0", "00000000-0000-0000-0000-000000000000", "anonymous",',
