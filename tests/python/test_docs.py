@@ -15,6 +15,8 @@ from harness import DEMO_VARS, ROOT, Warehouse
 
 #: Built from pieces so that this file does not match itself.
 OUTSIDE_POINTERS = re.compile("|".join([r"\.\./" + "shared", r"\bS" + r"PEC\b", "/work/" + "shared"]))
+#: A merge conflict left in a file (built from pieces, as above).
+CONFLICT_MARKER = re.compile("^(" + "<" * 7 + " |" + "=" * 7 + "$|" + ">" * 7 + " )")
 MARKDOWN_LINK = re.compile(r"\]\(([^)#\s]+)(?:#[^)]*)?\)")
 
 #: Column types BI drivers (ODBC/JDBC, Arrow) cannot read as numbers: DuckDB's 128-bit
@@ -53,6 +55,21 @@ def test_no_file_points_outside_the_repository() -> None:
                     if not resolved.is_relative_to(ROOT) or not resolved.exists():
                         found.append(f"{path.relative_to(ROOT)}:{number}: link to {target} (missing or outside)")
     assert not found, "pointers outside the repository (write the content in docs/ instead):\n" + "\n".join(found)
+
+
+def test_no_file_keeps_merge_conflict_markers() -> None:
+    found = []
+    for path in _repository_files():
+        try:
+            text = path.read_text(encoding="utf-8")
+        except UnicodeDecodeError:
+            continue
+        found += [
+            f"{path.relative_to(ROOT)}:{n}"
+            for n, line in enumerate(text.splitlines(), 1)
+            if CONFLICT_MARKER.match(line)
+        ]
+    assert not found, "merge conflict markers left in: " + ", ".join(found)
 
 
 def _docs_generate(warehouse: Warehouse, vars: dict[str, Any], project_dir: Path = ROOT) -> dict[str, Any]:
