@@ -7,8 +7,9 @@ DBT := $(BIN)/dbt
 DEMO_EVENTS ?= 300000
 DEMO_DB ?= warehouse.duckdb
 DEMO_REPORT ?= report.html
-# The demo's two collector sources (a web app and a backend), each in its own schema.
-DEMO_VARS := {segment_schemas: [segment_web, segment_backend]}
+# The demo's two collector sources (a web app and a backend), each in its own schema; their
+# loader writes event properties in snake_case (as Segment's does), hence the naming convention.
+DEMO_VARS := {segment_schemas: [segment_web, segment_backend], property_naming_convention: snake_case}
 PG_ENV = $(shell scripts/postgres.sh env)
 
 .PHONY: install demo test lint pytest postgres-start postgres-stop clean lock

@@ -1,5 +1,5 @@
 -- Question: do companies that use groups retain better than those that do not? Weekly
--- account retention (SPEC section 7: cohort = week of first activity, retained in week k
+-- account retention (docs/reference.md section 7: cohort = week of first activity, retained in week k
 -- when active in week cohort + k) pooled over all cohorts, split by whether the company
 -- ever sent a `Created Group` event (a resolved user's track attributed to it). Only weeks
 -- that have ended by the last day of data count, so every rate compares finished weeks.

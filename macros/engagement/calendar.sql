@@ -1,6 +1,6 @@
 {#
     Calendar helpers for the daily, weekly and monthly metrics. Dates are reporting days
-    (SPEC section 2); weeks start on `week_start` (monday by default).
+    (docs/reference.md section 2); weeks start on `week_start` (monday by default).
 #}
 
 {#- A date plus a whole number of days, as a date on every engine. -#}

@@ -1,8 +1,13 @@
-{#- A trait column of a staged call, cast to its configured type; null when no source has the column. -#}
+{#-
+    A trait column of a staged call, of its configured type; null when no source has the
+    column. Staging already read it as that type (segment_declared_columns, safe_read: values
+    that are not of the type are null and counted in dq_segment__nulled_values), so the cast
+    changes nothing and never fails.
+-#}
 {% macro trait_value(call_type, relation_alias, name, sql_type) -%}
     {%- set available = product_analytics.segment_extra_columns(call_type) | map(attribute="name") | list -%}
     {%- if name in available -%}
-        {{ dbt.safe_cast(relation_alias ~ "." ~ adapter.quote(name), sql_type) }}
+        cast({{ relation_alias }}.{{ adapter.quote(name) }} as {{ sql_type }})
     {%- else -%}
         cast(null as {{ sql_type }})
     {%- endif -%}
@@ -10,7 +15,7 @@
 
 {#-
     Latest non-null value of `column` per `partition_by`, ordered by event_at, received_at,
-    message_id (SPEC section 4: traits are each the latest non-null value, not the whole
+    message_id (docs/reference.md section 4: traits are each the latest non-null value, not the whole
     latest call). A window expression; null when the column was never sent.
 -#}
 {% macro latest_non_null(column, partition_by) -%}
@@ -26,18 +31,30 @@
 {%- endmacro %}
 
 {#-
-    Every staged call that sent an anonymous id together with a user id (SPEC section 3), of
-    every call type, with the user id as sent; `condition` (SQL) filters them.
+    Every staged call that sent an anonymous id together with a user id (docs/reference.md section 3), of
+    every call type, with the user id as sent, and every alias call as a link from its
+    previous_id (as an anonymous id) to its user id; `condition` (SQL over the columns of the
+    calls, naming the anonymous id `anonymous_id`) filters them.
 -#}
 {% macro linking_calls(condition=none) -%}
-    {%- for call_type in product_analytics.segment_call_types() %}
+    {%- set sources = [] -%}
+    {%- for call_type in product_analytics.segment_call_types() -%}
+        {%- do sources.append(ref('stg_segment__' ~ call_type)) -%}
+    {%- endfor -%}
+    {#- An alias call also links its previous_id, read as an anonymous id, to its user id:
+        server-side alias(previous_id = <anonymous id>) is how many products merge a visitor. -#}
+    {%- do sources.append(
+        "(select previous_id as anonymous_id, user_id, event_at, received_at, message_id from "
+        ~ ref('stg_segment__aliases') ~ ")"
+    ) -%}
+    {%- for source in sources %}
     select
         anonymous_id,
         user_id as linked_user_id,
         event_at as linked_at,
         received_at as linked_received_at,
         message_id as linked_message_id
-    from {{ ref('stg_segment__' ~ call_type) }}
+    from {{ source }} as calls
     where
         anonymous_id is not null
         and user_id is not null
@@ -56,7 +73,7 @@
 {%- endmacro %}
 
 {#-
-    Each account's opt-out status (SPEC section 4): the latest non-null value of the opt-out
+    Each account's opt-out status (docs/reference.md section 4): the latest non-null value of the opt-out
     trait over the group calls of int_accounts__group_calls (deleted users' included) that
     meet `condition`, ordered as latest_non_null orders them. A query of (account_id,
     opts_out): one row per account that sent a value.
@@ -80,7 +97,7 @@
 {%- endmacro %}
 
 {#-
-    The user a call belongs to (SPEC section 3): its own user id through aliases, else the
+    The user a call belongs to (docs/reference.md section 3): its own user id through aliases, else the
     user its anonymous id was first linked to. Needs `aliases` (int_identity__aliases_resolved)
     and `anonymous_users` (int_identity__anonymous_users) joined on the call.
 -#}

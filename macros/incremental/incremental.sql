@@ -1,5 +1,5 @@
 {#
-    Incremental processing (SPEC section 8): new rows are chosen by `received_at`, reaching
+    Incremental processing (docs/reference.md section 8): new rows are chosen by `received_at`, reaching
     back `incremental_lookback_hours` before the newest row already processed.
 #}
 
@@ -11,13 +11,28 @@
     {{ return(false) }}
 {%- endmacro %}
 
-{#- The earliest received_at an incremental run re-reads: newest processed minus the lookback. -#}
+{#-
+    The earliest received_at an incremental run re-reads: the newest row `relation` holds
+    minus the lookback, or the first received day holding raw rows not yet processed
+    (base_segment__unprocessed_received_days: a new source schema, a loader replaying old
+    rows) when that is earlier. A model that calls it declares
+    `-- depends_on: {{ ref('base_segment__unprocessed_received_days') }}`.
+-#}
 {% macro incremental_cutoff(relation=this, column="received_at") -%}
     (
         select
-            coalesce(
-                {{ dbt.dateadd("hour", -1 * product_analytics.config_positive_integer("incremental_lookback_hours"), "max(" ~ column ~ ")") }},
-                cast('1900-01-01' as {{ dbt.type_timestamp() }})
+            least(
+                coalesce(
+                    {{ dbt.dateadd("hour", -1 * product_analytics.config_positive_integer("incremental_lookback_hours"), "max(" ~ column ~ ")") }},
+                    cast('1900-01-01' as {{ dbt.type_timestamp() }})
+                ),
+                (
+                    select coalesce(
+                        cast(min(unprocessed.received_date) as {{ dbt.type_timestamp() }}),
+                        cast('9999-12-31' as {{ dbt.type_timestamp() }})
+                    )
+                    from {{ ref('base_segment__unprocessed_received_days') }} as unprocessed
+                )
             )
         from {{ relation }}
     )
@@ -60,3 +75,18 @@
     {%- endif -%}
     {{ return(existing) }}
 {%- endmacro %}
+
+{#-
+    The relation another model's previous build left, found by the model's name; none when it
+    does not exist yet, while dbt parses, and in unit tests. For a model that must see what a
+    model downstream of it held before this run (int_incremental__changes reads the previous
+    facts of the events it logs), which a ref() cannot express without a cycle.
+-#}
+{% macro previous_build(model_name) -%}
+    {%- if not execute or model.resource_type == "unit_test" -%}
+        {{ return(none) }}
+    {%- endif -%}
+    {%- set node = graph.nodes["model.product_analytics." ~ model_name] -%}
+    {{ return(adapter.get_relation(database=node.database, schema=node.schema, identifier=node.alias)) }}
+{%- endmacro %}
+

@@ -51,7 +51,7 @@
     ({{ received_at }} - ({{ sent_at }} - {{ original_timestamp }}))
 {%- endmacro %}
 
-{#- The reporting day (SPEC section 2) of a UTC timestamp. -#}
+{#- The reporting day (docs/reference.md section 2) of a UTC timestamp. -#}
 {% macro reporting_date(expression) -%}
     cast({{ product_analytics.to_reporting_time(expression) }} as date)
 {%- endmacro %}
@@ -59,7 +59,7 @@
 {#-
     The deduplicated calls of a base_segment__<call type> relation, with their event time.
 
-    Deduplication (SPEC section 2): collectors deliver at least once, and copies of one
+    Deduplication (docs/reference.md section 2): collectors deliver at least once, and copies of one
     message share `id`. The copy kept is the earliest received, then earliest uuid_ts, then
     earliest loaded_at (nulls last), then the first source schema by name, so every run and
     every engine keep the same copy. It runs before any other filter.
@@ -124,7 +124,7 @@
 {%- endmacro %}
 
 {#-
-    The deduplication order of the copies of one message (SPEC section 2): earliest
+    The deduplication order of the copies of one message (docs/reference.md section 2): earliest
     received_at, then uuid_ts, then loaded_at (nulls last), then source schema by name.
 -#}
 {% macro copy_order(relation_alias) -%}

@@ -1,5 +1,5 @@
 {#
-    Reading Segment-spec warehouse tables (SPEC section 1).
+    Reading Segment-spec warehouse tables (docs/reference.md section 1).
 
     A collector creates a table or column only once it has seen a non-null value, so any
     table may be missing from a source schema and any optional column from a table. These
@@ -215,34 +215,72 @@
 {%- endmacro %}
 
 {#-
-    Columns found in a call type's tables beyond the standard ones: [{"name", "data_type"}],
-    in first-seen order, without dropped PII columns and staging's own names. The type is
-    the one of the first schema that has the column; time-zone-aware timestamps become
-    plain UTC timestamps.
+    The extra columns (beyond the standard ones) whose type the package declares, per call
+    type: {name: kind}. Identifies carry the `user_traits`; groups the `account_traits`, the
+    opt-out trait (boolean) and `created_at` (timestamp). A declared column is read with
+    safe_read() in every source schema, whatever each stores it as.
+-#}
+{% macro segment_declared_columns(call_type) -%}
+    {%- set declared = {} -%}
+    {%- if call_type == "identifies" -%}
+        {%- for trait in product_analytics.config_traits("user_traits") -%}
+            {%- do declared.update({trait.name: trait.kind}) -%}
+        {%- endfor -%}
+    {%- elif call_type == "groups" -%}
+        {%- for trait in product_analytics.config_traits("account_traits") -%}
+            {%- do declared.update({trait.name: trait.kind}) -%}
+        {%- endfor -%}
+        {%- do declared.update({product_analytics.config_non_empty_string("opt_out_trait"): "boolean", "created_at": "timestamp"}) -%}
+    {%- endif -%}
+    {{ return(declared) }}
+{%- endmacro %}
+
+{#-
+    Columns found in a call type's tables beyond the standard ones: [{"name", "data_type",
+    "kind"}], in first-seen order, without dropped PII columns and staging's own names. A
+    declared column (segment_declared_columns) has its declared kind and type. Otherwise the
+    type is the one every schema that has the column stores it as (timestamps become plain
+    UTC timestamps, integers bigint), or text when the schemas disagree (kind none).
 -#}
 {% macro segment_extra_columns(call_type) -%}
     {%- set spec = product_analytics.segment_call_spec(call_type) -%}
     {%- set standard = spec["columns"] | map(attribute="raw") | list -%}
     {%- set dropped = product_analytics.config_string_list("pii_dropped_columns") -%}
     {%- set reserved = product_analytics.segment_reserved_names() -%}
+    {%- set declared = product_analytics.segment_declared_columns(call_type) -%}
     {%- set extras = [] -%}
-    {%- set seen = [] -%}
+    {%- set by_name = {} -%}
     {%- for table in product_analytics.segment_tables(call_type) -%}
         {%- for name, column in table["columns"].items() -%}
-            {%- if name not in standard and name not in dropped and name not in seen -%}
-                {%- do seen.append(name) -%}
-                {%- if name in reserved -%}
+            {%- if name not in standard and name not in dropped -%}
+                {%- set data_type = column.data_type -%}
+                {%- set family = product_analytics.type_family(data_type) -%}
+                {%- if family in ["timestamp", "timestamp_tz"] -%}
+                    {%- set data_type = dbt.type_timestamp() -%}
+                {%- elif family == "integer" -%}
+                    {%- set data_type = dbt.type_bigint() -%}
+                {%- elif column.is_string() -%}
+                    {#- Never a sized varchar: a longer value in another schema would be cut. -#}
+                    {%- set data_type = dbt.type_string() -%}
+                {%- endif -%}
+                {%- if name in by_name -%}
+                    {%- set seen = by_name[name] -%}
+                    {%- if seen is not none and seen["kind"] is none and seen["data_type"] | lower != data_type | lower -%}
+                        {%- do seen.update({"data_type": dbt.type_string()}) -%}
+                    {%- endif -%}
+                {%- elif name in reserved -%}
+                    {%- do by_name.update({name: none}) -%}
                     {{ log("product_analytics: column " ~ table["schema"] ~ "." ~ call_type ~ "." ~ name
                            ~ " is not staged: the name is used by the staging layer itself", info=true) }}
                 {%- else -%}
-                    {%- set data_type = column.data_type -%}
-                    {%- if product_analytics.is_tz_aware_type(data_type) -%}
-                        {%- set data_type = dbt.type_timestamp() -%}
-                    {%- elif column.is_string() -%}
-                        {#- Never a sized varchar: a longer value in another schema would be cut. -#}
-                        {%- set data_type = dbt.type_string() -%}
-                    {%- endif -%}
-                    {%- do extras.append({"name": name, "data_type": data_type}) -%}
+                    {%- set kind = declared.get(name) -%}
+                    {%- set extra = {
+                        "name": name,
+                        "data_type": product_analytics.kind_sql_type(kind) if kind else data_type,
+                        "kind": kind,
+                    } -%}
+                    {%- do by_name.update({name: extra}) -%}
+                    {%- do extras.append(extra) -%}
                 {%- endif -%}
             {%- endif -%}
         {%- endfor -%}
@@ -275,6 +313,8 @@
     {%- set extras = product_analytics.segment_extra_columns(call_type) -%}
     {%- set dropped = product_analytics.pii_dropped_columns() -%}
     {%- set hashed = product_analytics.config_string_list("pii_hashed_columns") -%}
+    {#- The salt expression, asked of the session only when a hashed column is present. -#}
+    {%- set salt = namespace(sql=none) -%}
     {%- if tables | length == 0 %}
     select
         cast(null as {{ dbt.type_string() }}) as source_schema,
@@ -294,7 +334,8 @@
                 {%- set expression = product_analytics.standard_column_expression(column["kind"], adapter.quote(raw.name), raw.data_type) -%}
             {%- endif -%}
             {%- if column["raw"] in hashed %}
-                {%- set expression = product_analytics.pii_hash(expression) -%}
+                {%- set salt.sql = salt.sql or product_analytics.pii_salt_sql() -%}
+                {%- set expression = product_analytics.pii_hash(expression, salt.sql) -%}
             {%- endif %}
         {{ expression }} as {{ column["name"] }}{{ "," if extras or not loop.last }}
         {%- endfor %}
@@ -302,13 +343,18 @@
             {%- set raw = table["columns"].get(extra["name"]) -%}
             {%- if raw is none -%}
                 {%- set expression = "cast(null as " ~ extra["data_type"] ~ ")" -%}
+            {%- elif extra["kind"] -%}
+                {%- set expression = product_analytics.safe_read(adapter.quote(raw.name), raw.data_type, extra["kind"]) -%}
+            {%- elif extra["data_type"] == dbt.type_string() -%}
+                {%- set expression = product_analytics.safe_read(adapter.quote(raw.name), raw.data_type, "string") -%}
             {%- elif product_analytics.is_tz_aware_type(raw.data_type) -%}
                 {%- set expression = product_analytics.to_utc_timestamp(adapter.quote(raw.name), raw.data_type) -%}
             {%- else -%}
                 {%- set expression = "cast(" ~ adapter.quote(raw.name) ~ " as " ~ extra["data_type"] ~ ")" -%}
             {%- endif -%}
             {%- if extra["name"] in hashed %}
-                {%- set expression = product_analytics.pii_hash(expression) -%}
+                {%- set salt.sql = salt.sql or product_analytics.pii_salt_sql() -%}
+                {%- set expression = product_analytics.pii_hash(expression, salt.sql) -%}
             {%- endif %}
         {{ expression }} as {{ adapter.quote(extra["name"]) }}{{ "," if not loop.last }}
         {%- endfor %}
@@ -351,15 +397,10 @@
     {%- if kind == "identifier" -%}
         nullif({{ product_analytics.trim_whitespace('cast(' ~ quoted_name ~ ' as ' ~ dbt.type_string() ~ ')') }}, '')
     {%- elif kind == "timestamp" -%}
-        {{ product_analytics.to_utc_timestamp(quoted_name, data_type) }}
+        {{ product_analytics.safe_read(quoted_name, data_type, "timestamp") }}
     {%- else -%}
         cast({{ quoted_name }} as {{ dbt.type_string() }})
     {%- endif -%}
-{%- endmacro %}
-
-{#- A salted hash of a PII value; null stays null. -#}
-{% macro pii_hash(expression) -%}
-    {{ dbt.hash("'" ~ product_analytics.pii_hash_salt() ~ "' || cast(" ~ expression ~ " as " ~ dbt.type_string() ~ ")") }}
 {%- endmacro %}
 
 {#-

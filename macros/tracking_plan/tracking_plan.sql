@@ -1,5 +1,5 @@
 {#
-    The tracking plan (SPEC section 6): which relation holds it, its normalised rows, and
+    The tracking plan (docs/reference.md section 6): which relation holds it, its normalised rows, and
     their validation. Models read the plan only through `stg_tracking_plan__events`.
 #}
 

@@ -25,12 +25,12 @@
 {%- endmacro %}
 
 {% macro configuration_error_message(errors) -%}
+    {%- set what_to_do = "\nSet them under `vars: product_analytics:` in dbt_project.yml or with --vars (docs/variables.md lists every variable and its check)." -%}
     {%- if errors | length == 1 -%}
-        {{ return("product_analytics: " ~ errors[0]) }}
+        {{ return("product_analytics: " ~ errors[0] ~ what_to_do | replace("Set them", "Set it")) }}
     {%- endif -%}
     {{ return(
-        "product_analytics: " ~ errors | length ~ " variables are not valid:\n  - " ~ errors | join("\n  - ")
-        ~ "\nSet them under `vars: product_analytics:` in dbt_project.yml or with --vars (docs/variables.md lists every variable and its check)."
+        "product_analytics: " ~ errors | length ~ " variables are not valid:\n  - " ~ errors | join("\n  - ") ~ what_to_do
     ) }}
 {%- endmacro %}
 
@@ -97,15 +97,6 @@
         {{ return(product_analytics.config_error("future_event_tolerance_minutes", "a non-negative number of minutes", minutes, errors)) }}
     {%- endif -%}
     {{ return(minutes) }}
-{%- endmacro %}
-
-{% macro pii_hash_salt(errors=none) -%}
-    {%- set salt = env_var("PRODUCT_ANALYTICS_PII_SALT", var("pii_hash_salt")) -%}
-    {%- if salt is not string or "'" in salt or "\\" in salt -%}
-        {#- The value is a secret: the message does not show it. -#}
-        {{ return(product_analytics.config_error("pii_hash_salt", "a string without quotes or backslashes (value not shown: it is a secret)", "(hidden)", errors)) }}
-    {%- endif -%}
-    {{ return(salt) }}
 {%- endmacro %}
 
 {% macro config_positive_integer(variable, errors=none) -%}
@@ -194,7 +185,7 @@
 {%- endmacro %}
 
 {#-
-    The account health settings (SPEC section 7), validated: weights of the four known
+    The account health settings (docs/reference.md section 7), validated: weights of the four known
     components, non-negative, summing to 1; windows and target positive whole numbers;
     tier thresholds with 0 <= at_risk <= healthy <= 100. Each part is checked on its own,
     so every bad one is reported.
@@ -337,6 +328,32 @@
     {{ return(power_days) }}
 {%- endmacro %}
 
+{#-
+    `excluded_ids`: the placeholder ids SDKs send when an id is unknown ('undefined', 'null',
+    ...), lower-cased, trimmed and deduplicated; [] keeps every value. Quoted into SQL as
+    literals, so ids with quotes or backslashes are refused.
+-#}
+{% macro excluded_ids(errors=none) -%}
+    {%- set value = var("excluded_ids") -%}
+    {%- if value is string -%}
+        {%- set value = value.split(",") -%}
+    {%- endif -%}
+    {%- if value is none or value is not iterable or value is mapping -%}
+        {{ return(product_analytics.config_error("excluded_ids", "a list of placeholder ids (strings), possibly empty", value, errors)) }}
+    {%- endif -%}
+    {%- set ids = [] -%}
+    {%- for item in value -%}
+        {%- set id = (item | string | trim | lower) if (item is string or (item is number and item is not boolean)) else "" -%}
+        {%- if id == "" or "'" in id or "\\" in id -%}
+            {{ return(product_analytics.config_error("excluded_ids", "a list of non-empty ids without quotes or backslashes", value, errors)) }}
+        {%- endif -%}
+        {%- if id not in ids -%}
+            {%- do ids.append(id) -%}
+        {%- endif -%}
+    {%- endfor -%}
+    {{ return(ids) }}
+{%- endmacro %}
+
 {#- `funnel_breakdown_trait`: one of the `account_traits`, or null for none (fct_funnel_conversions.plan_at_step_1). -#}
 {% macro funnel_breakdown_trait(errors=none) -%}
     {%- set trait = var("funnel_breakdown_trait") -%}
@@ -365,6 +382,7 @@
     {%- do product_analytics.config_positive_integer("incremental_lookback_hours", errors) -%}
     {%- do product_analytics.config_boolean("allow_full_refresh", errors) -%}
     {%- do product_analytics.config_positive_integer("alias_max_chain_length", errors) -%}
+    {%- do product_analytics.excluded_ids(errors) -%}
     {%- do product_analytics.deleted_users_relation(errors) -%}
     {%- do product_analytics.config_non_empty_string("opt_out_trait", errors) -%}
     {%- do product_analytics.config_traits("user_traits", errors) -%}
@@ -376,11 +394,14 @@
     {%- do product_analytics.config_positive_integer("monthly_window_days", errors) -%}
     {%- do product_analytics.config_positive_integer("multi_user_account_min_users", errors) -%}
     {%- do product_analytics.config_funnels(errors) -%}
-    {%- do product_analytics.funnel_portable(errors) -%}
+    {%- do product_analytics.config_funnel_strategy(errors) -%}
     {%- do product_analytics.funnel_breakdown_trait(errors) -%}
     {%- do product_analytics.config_health(errors) -%}
     {%- do product_analytics.config_string_list("paying_plans", keep_case=true, errors=errors) -%}
     {%- do product_analytics.config_positive_integer("mau_limit", errors) -%}
+    {%- do product_analytics.event_naming_convention(errors) -%}
+    {%- do product_analytics.property_naming_convention(errors) -%}
+    {%- do product_analytics.tracking_plan_test_severity(errors) -%}
     {#- A variable read by two checks (account_traits by funnel_breakdown_trait) is reported once. -#}
     {{ return(errors | unique | list) }}
 {%- endmacro %}
@@ -396,4 +417,28 @@
         {{ exceptions.raise_compiler_error(product_analytics.configuration_error_message(errors)) }}
     {%- endif -%}
     {{ return("") }}
+{%- endmacro %}
+
+{#- A string variable that must be one of `allowed` (compared exactly). -#}
+{% macro config_choice(variable, allowed, errors=none) -%}
+    {%- set value = var(variable) -%}
+    {%- if value not in allowed -%}
+        {{ return(product_analytics.config_error(variable, "one of " ~ (allowed | join(", ")), value, errors)) }}
+    {%- endif -%}
+    {{ return(value) }}
+{%- endmacro %}
+
+{#- Naming rule of track event names: object_action, snake_case or none. -#}
+{% macro event_naming_convention(errors=none) -%}
+    {{ return(product_analytics.config_choice("event_naming_convention", ["object_action", "snake_case", "none"], errors)) }}
+{%- endmacro %}
+
+{#- Naming rule of event properties (per-event table columns): camelCase, snake_case or none. -#}
+{% macro property_naming_convention(errors=none) -%}
+    {{ return(product_analytics.config_choice("property_naming_convention", ["camelCase", "snake_case", "none"], errors)) }}
+{%- endmacro %}
+
+{#- Severity of the tracking-plan tests: warn or error. -#}
+{% macro tracking_plan_test_severity(errors=none) -%}
+    {{ return(product_analytics.config_choice("tracking_plan_test_severity", ["warn", "error"], errors)) }}
 {%- endmacro %}

@@ -3,7 +3,7 @@
 Commands:
   generate   write a deterministic demo dataset of raw Segment tables into a warehouse
   summary    print row counts per layer of a built warehouse and how to open it
-  bench      time a full dbt build over N events and the incremental run of one more day
+  bench      time a full build, a one-day incremental build and a build with no new data
   report     write one self-contained HTML report (KPIs and charts) from a built warehouse
   publish    copy the marts of a DuckDB warehouse into a file BI tools (DuckDB 1.4+) open
 """
@@ -96,6 +96,8 @@ def summary(args: argparse.Namespace) -> int:
         print(f"  {table:<40} {count:>12,} rows")
     if {("marts", "metrics_active_users_daily"), ("marts", "metrics_account_health_daily")} <= set(rows):
         _print_headlines(con)
+    if {("marts", "dq_tracking_plan__events"), ("marts", "dq_tracking_plan__violations_daily")} <= set(rows):
+        _print_tracking_plan(con)
     con.close()
     if args.target == "duckdb":
         print(
@@ -138,6 +140,57 @@ def _print_headlines(con: Connection) -> None:
         print(f"  funnel {funnel}, {entity}s: " + " -> ".join(parts))
 
 
+def _print_tracking_plan(con: Connection) -> None:
+    """The tracking plan's status (dq_tracking_plan__events) and its violations over the last 30
+    days of data (dq_tracking_plan__violations_daily), in a few lines."""
+    events = con.query(
+        "select event_name, is_planned, status, follows_naming_convention, last_seen_at "
+        "from marts.dq_tracking_plan__events order by event_name"
+    )
+    by_status: dict[str, list[str]] = {}
+    for name, _, status, _, last_seen in events:
+        label = f"{name} (last seen {last_seen:%Y-%m-%d})" if status == "planned_not_seen_last_30d" else name
+        by_status.setdefault(status, []).append(label)
+    planned = sum(1 for row in events if row[1])
+    print(f"\nTracking plan: {planned} planned events, {len(by_status.get('ok', []))} ok")
+    for status, label in (
+        ("unplanned", "sent but not planned"),
+        ("planned_not_seen_last_30d", "planned, not sent in the last 30 days"),
+        ("planned_never_seen", "planned, never sent"),
+    ):
+        if by_status.get(status):
+            print(f"  {label}: " + ", ".join(by_status[status]))
+    misnamed = [row[0] for row in events if not row[3]]
+    if misnamed:
+        print("  names breaking the naming convention: " + ", ".join(misnamed))
+    violations = con.query(
+        "select event_name, violation, sum(violating_events), sum(total_events) "
+        "from marts.dq_tracking_plan__violations_daily "
+        "where (violation like 'missing_required_property:%' or violation like 'property_naming_convention:%') "
+        "and event_date > (select max(event_date) - 30 from marts.fct_events) "
+        "group by event_name, violation order by event_name, violation"
+    )
+    properties = [
+        f"{name} {violation.split(':', 1)[1]} ({'missing' if violation.startswith('missing') else 'misnamed'}"
+        f" in {violating:,} of {total:,})"
+        for name, violation, violating, total in violations
+    ]
+    if properties:
+        print("  properties, last 30 days of data: " + "; ".join(properties))
+    delivery = con.query(
+        "select sum(messages), sum(duplicate_rows), max(arrival_seconds_p95), max(load_seconds_max), "
+        "sum(messages_written_after_lookback) from marts.dq_segment__arrival_daily "
+        "where received_date > (select max(received_date) - 7 from marts.dq_segment__arrival_daily)"
+    )
+    messages, duplicates, arrival_p95, load_max, after_lookback = delivery[0]
+    if messages:
+        print(
+            f"  delivery, last 7 days received: {messages:,} messages, {duplicates:,} duplicate copies, "
+            f"worst daily p95 arrival delay {(arrival_p95 or 0) / 3600:,.1f} h, longest loader delay "
+            f"{(load_max or 0) / 60:,.1f} min, {after_lookback:,} written after the incremental lookback"
+        )
+
+
 def report(args: argparse.Namespace) -> int:
     """Write the HTML report of a built warehouse and print where it is."""
     from product_analytics.report import ReportError, stderr_progress, write_report
@@ -168,9 +221,12 @@ def bench(args: argparse.Namespace) -> int:
     """Run the benchmark and print (and save) its report."""
     from product_analytics.bench import print_report, run_benchmark
 
+    if len(args.days) > 2:
+        raise ValueError(f"--days takes one or two values, got {len(args.days)}")
+    days = args.days[0] if len(args.days) == 1 else (args.days[0], args.days[1])
     result = run_benchmark(
         args.events,
-        args.days,
+        days,
         args.seed,
         Path(args.workdir),
         args.reuse_raw,
@@ -178,6 +234,9 @@ def bench(args: argparse.Namespace) -> int:
         args.threads,
         args.max_account_members,
         args.large_accounts,
+        args.selector or None,
+        args.repeat,
+        not args.skip_floors,
     )
     print_report(result)
     out = Path(args.workdir) / f"bench_{args.events}_{int(time.time())}.json"
@@ -230,7 +289,28 @@ def main(argv: list[str] | None = None) -> int:
 
     ben = commands.add_parser("bench", help="time a full build and a one-day incremental build")
     ben.add_argument("--events", type=int, default=10_000_000, help="events to generate (default 10,000,000)")
-    ben.add_argument("--days", type=int, default=92, help="days of history, the last one loaded incrementally")
+    ben.add_argument(
+        "--days",
+        type=int,
+        nargs="+",
+        default=[92],
+        metavar="D",
+        help="days of history, the last one loaded incrementally (default 92); two values D1 D2: the data "
+        "cover D2 days and the one-day run is also timed on their last D1 days (e.g. --days 46 92)",
+    )
+    ben.add_argument(
+        "--selector",
+        default="production",
+        help="dbt selector of the timed builds (default production, selectors.yml); '' for every node",
+    )
+    ben.add_argument(
+        "--repeat", type=int, default=1, help="time the one-day and no-data runs this many times, keep the fastest"
+    )
+    ben.add_argument(
+        "--skip-floors",
+        action="store_true",
+        help="do not time the engagement and funnel marts against their floor queries",
+    )
     ben.add_argument("--seed", type=int, default=42)
     ben.add_argument("--workdir", default="bench_results", help="where the warehouses and reports go")
     ben.add_argument("--reuse-raw", action="store_true", help="reuse a generated raw warehouse of the same settings")

@@ -1,10 +1,21 @@
-"""Benchmark: full `dbt build` over N events, then one more day of data incrementally.
+"""Benchmark: what a full build, a one-day run and a run with no new data cost, in one run.
 
 Steps: generate N events over D days (or reuse a raw warehouse made with the same settings),
-with raw tables stored in load order (received_at, as a loader appends them), hold out the
-rows received on the last day, time a full build, load the held-out day, time
-the incremental build. Reports events/s of the full build, the incremental/full time ratio
-(measured in the same run, on the same machine) and the peak memory of each dbt process.
+with raw tables stored in load order (received_at, as a loader appends them), and hold out the
+rows received on the last day. Then, with the production command (`dbt build --selector
+production`, see selectors.yml), time
+- T_full: a build of the warehouse from nothing;
+- T_day: the incremental build after loading the held-out day;
+- T_none: the same build again, with no new data;
+and report (T_day - T_none) / (T_full - T_none), the work a day adds over the fixed cost of a
+run, as a share of the work a full build adds over it. T_none is broken down into dbt's
+start-up and parse (a `dbt parse`) and the nodes of each resource type; the same no-data run
+with every node (`dbt build`, unit tests included) shows what the production selection saves.
+
+With `--days D1 D2` (D1 < D2), the one-day run is also timed on a warehouse holding only the
+last D1 days of the same data: the new day is the same rows, so the ratio T_day(D2) / T_day(D1)
+is the cost of the longer history alone. Every figure is measured in the same run, on the same
+machine (the ratios are meaningful; absolute times vary between runs).
 """
 
 from __future__ import annotations
@@ -17,14 +28,14 @@ import sys
 import threading
 import time
 from dataclasses import asdict, dataclass
-from datetime import timedelta
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
 import psutil
 
 from product_analytics.generator import Generator, GeneratorConfig
-from product_analytics.schema import DEMO_SCHEMAS, TABLES
+from product_analytics.schema import CALL_TABLES, DEMO_SCHEMAS, TABLES
 from product_analytics.warehouse import BulkLoader, DuckDBConnection, create_tables
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -44,6 +55,24 @@ class DbtRun:
     #: Per model, the time the warehouse took to answer its statements (dbt's SQLQueryStatus log
     #: events): model_seconds less this is dbt's own work around the queries.
     sql_seconds: dict[str, float]
+    #: Nodes run, per resource type (model, test, unit_test, seed, operation: the hooks).
+    node_counts_by_type: dict[str, int]
+    #: The data tests that took longest, slowest first: (name, seconds).
+    slowest_tests: list[tuple[str, float]]
+    #: dbt's threads in this run (from its JSON log; 1 for a run of no node).
+    threads: int
+
+
+def _threads(log: Path) -> int:
+    """dbt's threads in a run, from the ConcurrencyLine event of its JSON log (1 when the run
+    ran no node, as `dbt parse`)."""
+    if not log.exists():
+        return 1
+    for line in log.read_text().splitlines():
+        event = json.loads(line)
+        if event["info"]["name"] == "ConcurrencyLine":
+            return int(event["data"]["num_threads"])
+    return 1
 
 
 def _sql_seconds_by_model(log: Path) -> dict[str, float]:
@@ -114,9 +143,19 @@ def _run_dbt(args: list[str], env: dict[str, str], target_path: Path) -> DbtRun:
         key=lambda item: -item[1],
     )
     by_type: dict[str, float] = {}
+    counts: dict[str, int] = {}
     for result in results["results"]:
         resource_type = result["unique_id"].split(".")[0]
         by_type[resource_type] = by_type.get(resource_type, 0.0) + result["execution_time"]
+        counts[resource_type] = counts.get(resource_type, 0) + 1
+    tests = sorted(
+        (
+            (result["unique_id"].split(".")[2], result["execution_time"])
+            for result in results["results"]
+            if result["unique_id"].startswith("test.")
+        ),
+        key=lambda item: -item[1],
+    )
     return DbtRun(
         seconds=seconds,
         peak_rss_mib=peak / 2**20,
@@ -124,6 +163,9 @@ def _run_dbt(args: list[str], env: dict[str, str], target_path: Path) -> DbtRun:
         model_seconds=dict(timings),
         node_seconds_by_type=by_type,
         sql_seconds=_sql_seconds_by_model(log_path / "dbt.log"),
+        node_counts_by_type=counts,
+        slowest_tests=tests[:8],
+        threads=_threads(log_path / "dbt.log"),
     )
 
 
@@ -143,7 +185,7 @@ FLOOR_QUERY = (
 )
 
 
-#: The funnels timed by the benchmark (issue 5): SPEC's default and a 10-step one.
+#: The funnels timed by the benchmark (issue 5): the default `signup_to_subscription` and a 10-step one.
 DEFAULT_FUNNEL = ["Signed Up", "Sent Project Data", "Started Subscription"]
 TEN_STEP_FUNNEL = [
     "Signed Up",
@@ -212,7 +254,7 @@ def _time_funnel(
 
 
 def _time_funnels(warehouse: Path, env: dict[str, str], workdir: Path, memory_limit: str) -> dict[str, Any]:
-    """fct_funnel_conversions for SPEC's funnel and a 10-step one: on all events with the DuckDB
+    """fct_funnel_conversions for the default funnel and a 10-step one: on all events with the DuckDB
     fast path and with the portable SQL, then on a quarter and a half of the accounts (their
     events only) to show the cost per event does not grow with events."""
     report: dict[str, Any] = {"scales": {}}
@@ -251,32 +293,6 @@ def _time_funnels(warehouse: Path, env: dict[str, str], workdir: Path, memory_li
     report.update({label: full[label] for label, _ in funnels})
     report["max_events_per_account"] = full["max_events_per_account"]
     return report
-
-
-#: Events of the nearly empty dataset whose builds measure the fixed cost of a run.
-FIXED_COST_EVENTS = 5_000
-
-
-def _time_fixed_cost(config: GeneratorConfig, dbt_args: list[str], env: dict[str, str], workdir: Path) -> DbtRun:
-    """A run's fixed cost: the same `dbt build` over a nearly empty warehouse (FIXED_COST_EVENTS
-    events over the same days), timed on its second, incremental run with no new data. What
-    remains is dbt itself (start-up, parsing, one round of statements per node) and every data
-    test and unit test, whatever the data volume."""
-    path = workdir / "fixed_cost.duckdb"
-    path.unlink(missing_ok=True)
-    small = GeneratorConfig(events=FIXED_COST_EVENTS, seed=config.seed, days=config.days)
-    _generate(small, path)
-    small_env = {**env, "DBT_DUCKDB_PATH": str(path)}
-    _run_dbt(dbt_args, small_env, workdir / "target_fixed_cost")
-    run = _run_dbt(dbt_args, small_env, workdir / "target_fixed_cost")
-    path.unlink()
-    return run
-
-
-def _time_parse(dbt_args: list[str], env: dict[str, str], workdir: Path) -> float:
-    """Wall time of `dbt parse` with the build's arguments: dbt's start-up and a full parse of
-    the project, part of every timed build."""
-    return _run_dbt(["parse", *dbt_args[1:]], env, workdir / "target_parse").seconds
 
 
 def _time_engagement_alone(env: dict[str, str], workdir: Path) -> tuple[float, float]:
@@ -332,9 +348,97 @@ def _generate(config: GeneratorConfig, path: Path) -> float:
     return time.perf_counter() - started
 
 
+def added_work_ratio(full_seconds: float, day_seconds: float, none_seconds: float) -> float:
+    """(T_day - T_none) / (T_full - T_none): the time a one-day run adds to a run with no new
+    data, as a share of the time a full build adds to it (issue 17's goal: at most 0.10).
+
+    Raises ValueError when the full build is not slower than the no-data run (the ratio would
+    be meaningless: the data are too small to measure anything but dbt's fixed cost)."""
+    if full_seconds <= none_seconds:
+        raise ValueError(
+            f"the full build ({full_seconds:.2f} s) is not slower than the run with no new data "
+            f"({none_seconds:.2f} s): use more events"
+        )
+    return (day_seconds - none_seconds) / (full_seconds - none_seconds)
+
+
+def history_ratio(short_day_seconds: float, long_day_seconds: float) -> float:
+    """T_day on the longer history over T_day on the shorter one, the new day being the same
+    rows (issue 17's goal for a doubled history: at most 1.15)."""
+    return long_day_seconds / short_day_seconds
+
+
+def none_breakdown(none: DbtRun, parse_seconds: float) -> dict[str, Any]:
+    """What a run with no new data is made of: dbt's start-up and full parse (wall seconds of a
+    `dbt parse`), then per resource type the nodes run and their summed execution seconds
+    (summed over dbt's threads, so they can exceed the wall time they share). `other_seconds`
+    is the wall time left after the parse and the nodes' summed time divided by `threads`, an
+    estimate of dbt's own work between nodes (compiling, the graph, writing artifacts)."""
+    threads = max(none.threads, 1)
+    nodes = sum(none.node_seconds_by_type.values())
+    return {
+        "seconds": none.seconds,
+        "startup_and_parse_seconds": parse_seconds,
+        "node_seconds_by_type": dict(sorted(none.node_seconds_by_type.items())),
+        "node_counts_by_type": dict(sorted(none.node_counts_by_type.items())),
+        "threads": threads,
+        "other_seconds": none.seconds - parse_seconds - nodes / threads,
+        "slowest_tests": none.slowest_tests,
+    }
+
+
+def _hold_out_last_day(path: Path, last_day: date, first_received: date | None = None) -> int:
+    """Move the raw rows received on `last_day` (or later) to schema `holdout`, and delete those
+    received before `first_received` (a shorter history of the same data). Returns the call
+    rows held out."""
+    con = DuckDBConnection(path)
+    con.execute("create schema if not exists holdout")
+    for table in TABLES.values():
+        holdout = f"holdout.{table.schema}__{table.name}"
+        con.execute(f"create table {holdout} as select * from {table.qualified_name} where received_at >= '{last_day}'")
+        con.execute(f"delete from {table.qualified_name} where received_at >= '{last_day}'")
+        if first_received is not None:
+            con.execute(f"delete from {table.qualified_name} where received_at < '{first_received}'")
+    held_out = sum(
+        con.query(f"select count(*) from holdout.{t.schema}__{t.name}")[0][0]
+        for t in TABLES.values()
+        if t.name in CALL_TABLES
+    )
+    con.execute("checkpoint")
+    con.close()
+    return held_out
+
+
+def _load_held_out_day(path: Path) -> None:
+    """Append the held-out rows to the raw tables, as a loader would."""
+    con = DuckDBConnection(path)
+    for table in TABLES.values():
+        holdout = f"holdout.{table.schema}__{table.name}"
+        con.execute(f"insert into {table.qualified_name} select * from {holdout}")
+        con.execute(f"drop table {holdout}")
+    con.execute("checkpoint")
+    con.close()
+
+
+def _time_day(path: Path, dbt_args: list[str], env: dict[str, str], target: Path, repeat: int) -> DbtRun:
+    """The one-day run: load the held-out day and build, `repeat` times from the same state
+    (a copy of the warehouse before the day); the fastest run is kept."""
+    before = path.with_suffix(".before_day")
+    if repeat > 1:
+        shutil.copyfile(path, before)
+    runs = []
+    for attempt in range(repeat):
+        if attempt:
+            shutil.copyfile(before, path)
+        _load_held_out_day(path)
+        runs.append(_run_dbt(dbt_args, env, target))
+    before.unlink(missing_ok=True)
+    return min(runs, key=lambda run: run.seconds)
+
+
 def run_benchmark(
     events: int,
-    days: int,
+    days: int | tuple[int, int],
     seed: int,
     workdir: Path,
     reuse_raw: bool = False,
@@ -342,33 +446,37 @@ def run_benchmark(
     threads: int | None = None,
     max_account_members: int = 800,
     large_accounts: int = 3,
+    selector: str | None = "production",
+    repeat: int = 1,
+    floors: bool = True,
 ) -> dict[str, Any]:
-    """Run the benchmark in ``workdir`` and return its measurements."""
+    """Run the benchmark in ``workdir`` and return its measurements (a JSON-able dict).
+
+    ``days`` is the history in days, or a pair (D1, D2), D1 < D2: the data cover D2 days, and
+    the one-day run is also timed on their last D1 days. ``selector`` is the dbt selector of
+    every timed build (None: every node). ``repeat`` times the one-day and no-data runs that
+    many times (the fastest is kept). ``floors`` also times the engagement and funnel marts
+    against their floor queries. Raises ValueError for a pair that is not D1 < D2."""
+    short_days, long_days = (None, days) if isinstance(days, int) else days
+    if short_days is not None and not 0 < short_days < long_days:
+        raise ValueError(f"--days D1 D2 needs 0 < D1 < D2, got {short_days} {long_days}")
     workdir.mkdir(parents=True, exist_ok=True)
     config = GeneratorConfig(
-        events=events, seed=seed, days=days, max_account_members=max_account_members, large_accounts=large_accounts
+        events=events,
+        seed=seed,
+        days=long_days,
+        max_account_members=max_account_members,
+        large_accounts=large_accounts,
     )
-    raw = workdir / f"raw_{events}_{days}_{seed}_{max_account_members}x{large_accounts}_load_order.duckdb"
+    raw = workdir / f"raw_{events}_{long_days}_{seed}_{max_account_members}x{large_accounts}_load_order.duckdb"
     generation_seconds = None
     if not (reuse_raw and raw.exists()):
-        print(f"Generating {events:,} events over {days} days into {raw}", file=sys.stderr)
+        print(f"Generating {events:,} events over {long_days} days into {raw}", file=sys.stderr)
         generation_seconds = _generate(config, raw)
     warehouse = workdir / "warehouse.duckdb"
     shutil.copyfile(raw, warehouse)
-
-    last_day = config.start + timedelta(days=days - 1)
-    con = DuckDBConnection(warehouse)
-    con.execute("create schema if not exists holdout")
-    for table in TABLES.values():
-        holdout = f"holdout.{table.schema}__{table.name}"
-        con.execute(f"create table {holdout} as select * from {table.qualified_name} where received_at >= '{last_day}'")
-        con.execute(f"delete from {table.qualified_name} where received_at >= '{last_day}'")
-    held_out = sum(
-        con.query(f"select count(*) from holdout.{t.schema}__{t.name}")[0][0]
-        for t in TABLES.values()
-        if t.name != "signed_up"
-    )
-    con.close()
+    last_day = config.start + timedelta(days=long_days - 1)
+    held_out = _hold_out_last_day(warehouse, last_day)
 
     env = {
         **os.environ,
@@ -376,47 +484,22 @@ def run_benchmark(
         "DBT_DUCKDB_PATH": str(warehouse),
         "DBT_DUCKDB_MEMORY_LIMIT": memory_limit,
     }
-    dbt_args = ["build", "--vars", json.dumps({"segment_schemas": list(DEMO_SCHEMAS)})]
-    if threads:
-        dbt_args += ["--threads", str(threads)]
+    variables = ["--vars", json.dumps({"segment_schemas": list(DEMO_SCHEMAS)})]
+    thread_args = ["--threads", str(threads)] if threads else []
+    every_node = ["build", *variables, *thread_args]
+    dbt_args = ["build", "--selector", selector, *variables, *thread_args] if selector else every_node
+
     print("Full build...", file=sys.stderr)
     full = _run_dbt(dbt_args, env, workdir / "target_full")
-
-    floor_seconds = _time_query(warehouse, FLOOR_QUERY, memory_limit)
-    print("Engagement models alone...", file=sys.stderr)
-    engagement_alone, engagement_alone_sql = _time_engagement_alone(env, workdir)
-    print("Funnels...", file=sys.stderr)
-    funnels = _time_funnels(warehouse, env, workdir, memory_limit)
-
-    con = DuckDBConnection(warehouse)
-    for table in TABLES.values():
-        holdout = f"holdout.{table.schema}__{table.name}"
-        con.execute(f"insert into {table.qualified_name} select * from {holdout}")
-        con.execute(f"drop table {holdout}")
-    con.close()
-    print("Incremental build of the last day...", file=sys.stderr)
-    incremental = _run_dbt(dbt_args, env, workdir / "target_incremental")
-    print(f"Fixed cost: the same builds over {FIXED_COST_EVENTS:,} events...", file=sys.stderr)
-    fixed_cost = _time_fixed_cost(config, dbt_args, env, workdir)
-    parse_seconds = _time_parse(dbt_args, env, workdir)
-
-    full_events = events - held_out
-    return {
-        "events_total": events,
-        "days": days,
-        "events_in_full_build": full_events,
-        "events_in_new_day": held_out,
-        "generation_seconds": generation_seconds,
-        "full_build": asdict(full),
-        "incremental_build": asdict(incremental),
-        "full_build_events_per_second": full_events / full.seconds,
-        "incremental_to_full_ratio": incremental.seconds / full.seconds,
-        "fixed_cost_build": asdict(fixed_cost),
-        "fixed_cost_to_full_ratio": fixed_cost.seconds / full.seconds,
-        "parse_seconds": parse_seconds,
-        "engagement_marts": {
+    marts: dict[str, Any] = {}
+    if floors:
+        floor_seconds = _time_query(warehouse, FLOOR_QUERY, memory_limit)
+        print("Engagement models alone...", file=sys.stderr)
+        engagement_alone, engagement_alone_sql = _time_engagement_alone(env, workdir)
+        print("Funnels...", file=sys.stderr)
+        marts["funnels"] = _time_funnels(warehouse, env, workdir, memory_limit)
+        marts["engagement_marts"] = {
             "full_build_seconds": _group_seconds(full, ENGAGEMENT_MODELS),
-            "incremental_build_seconds": _group_seconds(incremental, ENGAGEMENT_MODELS),
             "floor_query": FLOOR_QUERY,
             "floor_seconds": floor_seconds,
             "full_build_to_floor_ratio": _group_seconds(full, ENGAGEMENT_MODELS) / floor_seconds,
@@ -424,39 +507,123 @@ def run_benchmark(
             "alone_to_floor_ratio": engagement_alone / floor_seconds,
             "alone_sql_seconds": engagement_alone_sql,
             "alone_sql_to_floor_ratio": engagement_alone_sql / floor_seconds,
-        },
-        "funnels": funnels,
+        }
+        # The marts' runs above rebuilt some tables with other settings: put them back.
+        _run_dbt(dbt_args, env, workdir / "target_restore")
+    print("One-day incremental build...", file=sys.stderr)
+    day = _time_day(warehouse, dbt_args, env, workdir / "target_day", repeat)
+    print("Build with no new data...", file=sys.stderr)
+    none = min((_run_dbt(dbt_args, env, workdir / "target_none") for _ in range(repeat)), key=lambda run: run.seconds)
+    none_every_node = _run_dbt(every_node, env, workdir / "target_none_every_node")
+    parse_seconds = _run_dbt(["parse", *variables], env, workdir / "target_parse").seconds
+
+    history: dict[str, Any] | None = None
+    if short_days is not None:
+        print(f"One-day build on the last {short_days} days only...", file=sys.stderr)
+        short = workdir / "warehouse_short_history.duckdb"
+        shutil.copyfile(raw, short)
+        first_received = last_day - timedelta(days=short_days - 1)
+        _hold_out_last_day(short, last_day, first_received)
+        short_env = {**env, "DBT_DUCKDB_PATH": str(short)}
+        short_full = _run_dbt(dbt_args, short_env, workdir / "target_short_full")
+        short_day = _time_day(short, dbt_args, short_env, workdir / "target_short_day", repeat)
+        short.unlink()
+        history = {
+            "days": [short_days, long_days],
+            "full_build_seconds": [short_full.seconds, full.seconds],
+            "day_seconds": [short_day.seconds, day.seconds],
+            "ratio": history_ratio(short_day.seconds, day.seconds),
+            "short_day_build": asdict(short_day),
+        }
+
+    full_events = events - held_out
+    return {
+        "events_total": events,
+        "days": long_days,
+        "events_in_full_build": full_events,
+        "events_in_new_day": held_out,
+        "generation_seconds": generation_seconds,
+        "command": ["dbt", *dbt_args],
+        "full_build": asdict(full),
+        "day_build": asdict(day),
+        "none_build": asdict(none),
+        "full_seconds": full.seconds,
+        "day_seconds": day.seconds,
+        "none_seconds": none.seconds,
+        # None when the data are too small for the full build to outlast a run with no new data.
+        "added_work_ratio": (
+            added_work_ratio(full.seconds, day.seconds, none.seconds) if full.seconds > none.seconds else None
+        ),
+        "full_build_events_per_second": full_events / full.seconds,
+        "none_breakdown": none_breakdown(none, parse_seconds),
+        "none_every_node": asdict(none_every_node),
+        "history": history,
+        **marts,
         "max_account_members": max_account_members,
         "large_accounts": large_accounts,
         "duckdb_memory_limit": memory_limit,
         "dbt_threads": threads,
+        "repeat": repeat,
     }
 
 
+def _by_type(seconds: dict[str, float], counts: dict[str, int]) -> str:
+    return ", ".join(f"{kind} {counts.get(kind, 0)} nodes {value:.1f} s" for kind, value in sorted(seconds.items()))
+
+
 def print_report(result: dict[str, Any]) -> None:
-    full, incremental = result["full_build"], result["incremental_build"]
+    """Print the benchmark's figures (the dict run_benchmark returns) as plain lines."""
+    full, day, none = result["full_build"], result["day_build"], result["none_build"]
+    print(f"command: {' '.join(result['command'])}")
     print(
-        f"events: {result['events_in_full_build']:,} in the full build, {result['events_in_new_day']:,} in the new day"
+        f"events: {result['events_in_full_build']:,} in the full build ({result['days']} days), "
+        f"{result['events_in_new_day']:,} in the new day"
     )
     print(
-        f"full build:        {full['seconds']:8.1f} s  {result['full_build_events_per_second']:>10,.0f} events/s  "
-        f"peak {full['peak_rss_mib']:,.0f} MiB"
+        f"T_full {full['seconds']:7.1f} s  ({result['full_build_events_per_second']:,.0f} events/s, "
+        f"peak {full['peak_rss_mib']:,.0f} MiB)"
     )
-    print(f"incremental build: {incremental['seconds']:8.1f} s  peak {incremental['peak_rss_mib']:,.0f} MiB")
-    print(f"incremental / full: {result['incremental_to_full_ratio']:.1%}")
-    fixed = result["fixed_cost_build"]
+    print(f"T_day  {day['seconds']:7.1f} s  (peak {day['peak_rss_mib']:,.0f} MiB)")
+    print(f"T_none {none['seconds']:7.1f} s")
+    ratio = result["added_work_ratio"]
+    if ratio is None:
+        print("(T_day - T_none) / (T_full - T_none): not measurable, the full build is not slower than T_none")
+    else:
+        print(f"(T_day - T_none) / (T_full - T_none) = {ratio:.3f}  (goal <= 0.10)")
+    history = result["history"]
+    if history:
+        short_days, long_days = history["days"]
+        short_seconds, long_seconds = history["day_seconds"]
+        print(
+            f"history: T_day {short_seconds:.1f} s with {short_days} days, {long_seconds:.1f} s with {long_days} days "
+            f"(same new day): ratio {history['ratio']:.3f}  (goal <= 1.15 for a doubled history)"
+        )
+    breakdown = result["none_breakdown"]
     print(
-        f"fixed cost:        {fixed['seconds']:8.1f} s = {result['fixed_cost_to_full_ratio']:.1%} of the full build "
-        f"(an incremental build with no new data over {FIXED_COST_EVENTS:,} events); "
-        f"of which dbt start-up and a full parse {result['parse_seconds']:.1f} s"
+        f"T_none is made of: dbt start-up and full parse {breakdown['startup_and_parse_seconds']:.1f} s; nodes "
+        f"(execution seconds summed over {breakdown['threads']} threads): "
+        f"{_by_type(breakdown['node_seconds_by_type'], breakdown['node_counts_by_type'])}; "
+        f"other dbt work about {breakdown['other_seconds']:.1f} s"
     )
-    for label, run in (("full", full), ("incremental", incremental), ("fixed cost", fixed)):
-        parts = ", ".join(f"{kind} {seconds:.1f}s" for kind, seconds in sorted(run["node_seconds_by_type"].items()))
-        print(f"node seconds summed over threads ({label}): {parts}")
+    slowest = ", ".join(f"{name} {seconds:.2f}s" for name, seconds in breakdown["slowest_tests"][:5])
+    print(f"slowest data tests of T_none: {slowest}")
+    every = result["none_every_node"]
+    print(
+        f"the same no-data run with every node (dbt build, no selector): {every['seconds']:.1f} s; "
+        f"{_by_type(every['node_seconds_by_type'], every['node_counts_by_type'])}"
+    )
+    for label, run in (("full", full), ("day", day), ("none", none)):
+        print(f"node seconds ({label}): {_by_type(run['node_seconds_by_type'], run['node_counts_by_type'])}")
+        slowest_models = ", ".join(f"{name} {seconds:.1f}s" for name, seconds in run["slowest_models"][:5])
+        print(f"slowest models ({label}): {slowest_models}")
+    if "engagement_marts" in result:
+        _print_marts(result)
+
+
+def _print_marts(result: dict[str, Any]) -> None:
     engagement = result["engagement_marts"]
     print(
-        f"engagement marts:  {engagement['full_build_seconds']:8.1f} s of the full build, "
-        f"{engagement['incremental_build_seconds']:.1f} s of the incremental build; "
+        f"engagement marts:  {engagement['full_build_seconds']:8.1f} s of the full build; "
         f"floor query {engagement['floor_seconds']:.2f} s; "
         f"full / floor = {engagement['full_build_to_floor_ratio']:.1f}x"
     )
@@ -478,6 +645,3 @@ def print_report(result: dict[str, Any]) -> None:
                 f"floor {funnel['floor_seconds']:.2f} s; ratio {funnel['ratio_to_floor']:.1f}x; "
                 f"SQL in the warehouse {funnel['sql_seconds']:.2f} s = {funnel['sql_ratio_to_floor']:.1f}x"
             )
-    for label, run in (("full", full), ("incremental", incremental)):
-        slowest = ", ".join(f"{name} {seconds:.1f}s" for name, seconds in run["slowest_models"][:5])
-        print(f"slowest models ({label}): {slowest}")

@@ -10,7 +10,10 @@ events arriving days late, device clock skew with a null ``timestamp``, timestam
 future, untrimmed and empty identifiers and event names, rows without an id, a device shared
 by two users, alias chains, users in several accounts (some events carrying
 ``context_group_id``), partial trait updates, accounts opting out of analytics, and tables
-and columns that a source never creates.
+and columns that a source never creates. Track events also land in per-event tables with
+their properties, and the tracking plan is not perfectly followed (GOVERNANCE_DEFECTS): an
+unplanned event, a misnamed variant of a planned one, a planned event that stopped being
+sent, and properties the plan requires that are missing, null or empty.
 
 Accounts are simulated one at a time, each from its own seeded random stream, and rows are
 handed to a sink as they are made, so memory stays bounded whatever the size.
@@ -19,13 +22,14 @@ handed to a sink as they are made, so memory stays bounded whatever the size.
 from __future__ import annotations
 
 import random
+import zlib
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
 
-from product_analytics.schema import BACKEND_SCHEMA, CALL_TABLES, TABLES, WEB_SCHEMA, RawTable
+from product_analytics.schema import BACKEND_SCHEMA, CALL_TABLES, TABLES, WEB_SCHEMA, RawTable, column_type
 
 SECOND = 1_000_000
 MINUTE = 60 * SECOND
@@ -61,7 +65,28 @@ LAST_NAMES = (
     "knuth",
 )
 ROLES = ("admin", "engineer", "analyst", "marketer", "product manager")
+#: Placeholder ids SDKs send when an id is unknown (all in the default `excluded_ids`).
+PLACEHOLDER_IDS = ("undefined", "Undefined", "null", " undefined ")
 SIGNUP_TYPES = ("organic", "paid_search", "referral", "partner")
+REPORT_TYPES = ("trend", "funnel", "retention", "table")
+INTEGRATIONS = ("slack", "salesforce", "hubspot", "bigquery")
+EXPORT_FORMATS = ("csv", "json", "parquet")
+
+#: How the demo product strays from its tracking plan (seeds/tracking_plan.csv), for the
+#: governance marts to show. Drawn from their own random stream, so the rest of the data is
+#: as without them.
+GOVERNANCE_DEFECTS = {
+    # Sent by the web app, in no plan (a new onboarding flow nobody planned), per user-day.
+    "unplanned_event": ("Viewed Onboarding Tip", 0.03),
+    # An older client sends a planned event with a lower-case word (also unplanned, then).
+    "misnamed_event": ("Shared Dashboard", "Shared dashboard", 0.1),
+    # A planned event whose tracking a release broke: not sent in the last days of data.
+    "stopped_event": ("Exported Data", 35),
+    # Shares of occurrences whose required property is null (Opened Report's report_type)
+    # or an empty string (Error Displayed's error_code).
+    "null_property": ("Opened Report", "report_type", 0.05),
+    "empty_property": ("Error Displayed", "error_code", 0.2),
+}
 
 
 @dataclass(frozen=True)
@@ -131,6 +156,8 @@ class Generator:
         # A bounded pool of existing users that may join another account (consultants).
         self._recent_users: deque[_User] = deque(maxlen=500)
         self.rng = random.Random(config.seed)
+        # Property values and tracking-plan defects, apart from the main streams.
+        self._governance_rng = random.Random(config.seed * 7_919 + 1)
         self._start_us = config.start_us
         self._end_us = config.end_us
         # Home time zone of the account being simulated (UTC offset): local working hours
@@ -157,7 +184,12 @@ class Generator:
 
     def _anonymous_id(self, rng: random.Random) -> str:
         self._anon_counter += 1
-        return f"anon-{rng.getrandbits(48):012x}-{self._anon_counter:07d}"
+        anonymous_id = f"anon-{rng.getrandbits(48):012x}-{self._anon_counter:07d}"
+        if self.config.noise and self._anon_counter % 101 == 0:
+            # An SDK that lost its storage sends a placeholder: every such device shares it.
+            # (Chosen by counter, not by the random stream, which the rest of the data follows.)
+            return PLACEHOLDER_IDS[self._anon_counter // 101 % len(PLACEHOLDER_IDS)]
+        return anonymous_id
 
     def _noisy_identifier(self, rng: random.Random, value: str | None) -> str | None:
         """Real SDKs send untrimmed ids and empty strings; staging must clean them."""
@@ -253,7 +285,13 @@ class Generator:
             other = BACKEND_SCHEMA if schema == WEB_SCHEMA else WEB_SCHEMA
             copy = dict(row)
             copy["received_at"] = row["received_at"] + rng.randint(0, 2 * SECOND)
-            self._write(TABLES[(other, table_name)], copy)
+            target = TABLES[(other, table_name)]
+            for column, value in row.items():
+                if isinstance(value, str) and column_type(column, target) == "bigint":
+                    # The other source's loader types the column as a number: text that is
+                    # not an integer ('unlimited' seats) is not written there.
+                    copy[column] = int(value) if value.strip().lstrip("+-").isdigit() else None
+            self._write(target, copy)
         return row
 
     def _write(self, table: RawTable, row: Row) -> None:
@@ -283,8 +321,9 @@ class Generator:
         anonymous_id: str | None,
         group_id: str | None = None,
         server: bool = False,
-        signup_type: str | None = None,
+        properties: Row | None = None,
     ) -> None:
+        """A Track call; its properties go to the event's per-event table when the source has one."""
         fields: Row = {
             "event": name.lower().replace(" ", "_"),
             "event_text": self._event_text(rng, name),
@@ -293,13 +332,43 @@ class Generator:
         }
         if server:
             fields["context_library_name"] = "analytics-node"
-            self._deliver(rng, BACKEND_SCHEMA, "tracks", t, fields)
-            return
-        fields.update(self._web_context(rng, anonymous_id, "/app"))
-        row = self._deliver(rng, WEB_SCHEMA, "tracks", t, fields)
-        if signup_type is not None and row is not None and row["id"]:
+            schema = BACKEND_SCHEMA
+        else:
+            fields.update(self._web_context(rng, anonymous_id, "/app"))
+            schema = WEB_SCHEMA
+        row = self._deliver(rng, schema, "tracks", t, fields)
+        event_table = TABLES.get((schema, fields["event"]))
+        if event_table is not None and row is not None and row["id"]:
             # The per-event table holds the properties; it is a second copy of the call.
-            self._write(TABLES[(WEB_SCHEMA, "signed_up")], {**row, "type": signup_type})
+            self._write(event_table, {**row, **self._properties(name, properties or {})})
+
+    def _properties(self, name: str, given: Row) -> Row:
+        """The properties a track event is sent with: ``given`` plus made-up values of the
+        ones the plan requires, with GOVERNANCE_DEFECTS' nulls and empty strings."""
+        rng = self._governance_rng
+        made_up: Row = {
+            "Created Organization": lambda: {"organization_name": f"Org {rng.randint(1, 10**6)}"},
+            "Invited User": lambda: {"invitee_role": rng.choice(ROLES)},
+            "Created Project": lambda: {"project_id": f"prj_{rng.getrandbits(32):08x}"},
+            "Opened Report": lambda: {"report_type": rng.choice(REPORT_TYPES)},
+            "Created Dashboard": lambda: {"dashboard_id": f"dsh_{rng.getrandbits(32):08x}"},
+            "Shared Dashboard": lambda: {"dashboard_id": f"dsh_{rng.getrandbits(32):08x}"},
+            "Shared dashboard": lambda: {"dashboard_id": f"dsh_{rng.getrandbits(32):08x}"},
+            "Enabled Integration": lambda: {"integration_name": rng.choice(INTEGRATIONS)},
+            "Created Group": lambda: {"group_name": f"Group {rng.randint(1, 999)}"},
+            "Exported Data": lambda: {"format": rng.choice(EXPORT_FORMATS)},
+            "Error Displayed": lambda: {"error_code": f"E{rng.randint(100, 599)}"},
+            "Viewed Onboarding Tip": lambda: {"tipId": f"tip_{rng.randint(1, 12)}"},
+            "Sent Project Data": lambda: {
+                "project_id": f"prj_{rng.getrandbits(32):08x}",
+                "event_count": rng.randint(1, 10**5),
+            },
+        }.get(name, dict)()
+        for defect, value in (("null_property", None), ("empty_property", "")):
+            event, prop, share = GOVERNANCE_DEFECTS[defect]
+            if name == event and rng.random() < share:
+                made_up[prop] = value
+        return {**made_up, **given}
 
     def _web_context(self, rng: random.Random, anonymous_id: str | None, path: str) -> Row:
         return {
@@ -350,6 +419,12 @@ class Generator:
 
     def _group_web(self, rng: random.Random, t: int, user_id: str, group_id: str, traits: Row) -> None:
         fields: Row = {"user_id": self._noisy_identifier(rng, user_id), "group_id": group_id, **traits}
+        if fields.get("seats") is not None:
+            # The web source's `seats` is text: what the signup form sent, untrimmed or
+            # 'unlimited' at times; staging reads the integers and nulls (and counts) the rest.
+            seats = str(fields["seats"])
+            variant = zlib.crc32(group_id.encode()) % 20 if self.config.noise else -1
+            fields["seats"] = "unlimited" if variant == 0 else f" {seats} " if variant == 1 else seats
         fields["context_ip"] = "10.0.0.1"
         fields["context_library_name"] = "analytics.js"
         self._deliver(rng, WEB_SCHEMA, "groups", t, fields)
@@ -406,8 +481,23 @@ class Generator:
             self._page(rng, browse_t, rng.choice(MARKETING_PAGES), None, anonymous_id)
             browse_t += rng.randint(10 * SECOND, 5 * MINUTE)
         signup_id = self._id_at(user, t)
-        self._track(rng, t, "Signed Up", signup_id, anonymous_id, signup_type=signup_type)
-        self._identify(rng, t + SECOND, user, signup_id, anonymous_id, full=True)
+        if device_anonymous_id is None and self.config.noise and zlib.crc32(user.user_id.encode()) % 33 == 0:
+            # A server-side signup: the backend merges the visitor with
+            # alias(previous_id = anonymous id), the only call linking that anonymous id; the
+            # signed-in app then runs with a new anonymous id.
+            self._track(rng, t, "Signed Up", signup_id, None, server=True)
+            self._identify(rng, t + SECOND, user, signup_id, None, full=True)
+            self._deliver(
+                rng,
+                WEB_SCHEMA,
+                "aliases",
+                t + SECOND,
+                {"previous_id": anonymous_id, "user_id": signup_id, "context_library_name": "analytics-node"},
+            )
+            user.anonymous_id = self._anonymous_id(rng)
+        else:
+            self._track(rng, t, "Signed Up", signup_id, anonymous_id, properties={"type": signup_type})
+            self._identify(rng, t + SECOND, user, signup_id, anonymous_id, full=True)
         if user.legacy_ids:
             # The alias chain: legacy_0 -> legacy_1 -> ... -> user_id, sent when the user
             # later verifies an account; events before it carry legacy_0.
@@ -497,7 +587,14 @@ class Generator:
                 if converts:
                     plan = "business" if rng.random() < 0.2 else "team"
                     self._track(
-                        rng, day_start + 9 * HOUR, "Started Subscription", founder.user_id, None, group_id, server=True
+                        rng,
+                        day_start + 9 * HOUR,
+                        "Started Subscription",
+                        founder.user_id,
+                        None,
+                        group_id,
+                        server=True,
+                        properties={"plan": plan},
                     )
                 else:
                     plan = "free"
@@ -560,10 +657,20 @@ class Generator:
             self._page(rng, t, rng.choice(APP_PAGES), page_user, user.anonymous_id)
             t += rng.randint(5 * SECOND, 2 * MINUTE)
         names, weights = zip(*FEATURE_EVENTS, strict=True)
+        stopped_event, stopped_days = GOVERNANCE_DEFECTS["stopped_event"]
+        planned_name, misnamed, misnamed_share = GOVERNANCE_DEFECTS["misnamed_event"]
         for name in rng.choices(names, weights, k=rng.randint(0, 6)):
             context_group = group_id if in_this_account and rng.random() < 0.7 else None
+            if name == stopped_event and day >= self.config.days - stopped_days:
+                continue
+            if name == planned_name and self._governance_rng.random() < misnamed_share:
+                name = misnamed
             self._track(rng, t, name, self._id_at(user, t), user.anonymous_id, context_group)
             t += rng.randint(5 * SECOND, 5 * MINUTE)
+        unplanned, unplanned_share = GOVERNANCE_DEFECTS["unplanned_event"]
+        if self._governance_rng.random() < unplanned_share:
+            g = self._governance_rng
+            self._track(g, t, unplanned, self._id_at(user, t), user.anonymous_id)
         if rng.random() < 0.03:
             self._track(rng, t, "Error Displayed", self._id_at(user, t), user.anonymous_id)
         if rng.random() < 0.05:

@@ -49,7 +49,21 @@ TIERS = ("Healthy", "At Risk", "Critical")
 TIER_COLORS = {"Healthy": "#2e9e5b", "At Risk": "#f0a202", "Critical": "#d1495b"}
 PALETTE = ("#1f5fa8", "#5aa9e6", "#9bc53d", "#e55934", "#7b6d8d", "#fa7921")
 INCOMPLETE_COLOR = "#b8b8b8"
-PLOT_CONFIG = {"displaylogo": False, "responsive": True, "modeBarButtonsToRemove": ["lasso2d", "select2d"]}
+# No plotly toolbar: it covered legends and axis titles, and a report is read, not edited.
+PLOT_CONFIG = {"displaylogo": False, "responsive": True, "displayModeBar": False}
+#: Plain-words labels (and distinct colours) of the tracking-plan marts' status and violation codes.
+STATUS_LABELS = {
+    "ok": "OK",
+    "unplanned": "Sent but not planned",
+    "planned_never_seen": "Planned, never sent",
+    "planned_not_seen_last_30d": "Planned, not sent in 30 days",
+}
+VIOLATION_KINDS = {
+    "unplanned_event": ("Unplanned event", "#e55934"),
+    "missing_required_property": ("Missing required property", "#1f5fa8"),
+    "naming_convention": ("Event name breaks the naming rule", "#fa7921"),
+    "property_naming_convention": ("Property name breaks the naming rule", "#7b6d8d"),
+}
 
 
 @dataclass
@@ -135,6 +149,11 @@ def _pct(value: float | None, digits: int = 1) -> str:
 
 def _int(value: Any) -> str:
     return "–" if value is None or pd.isna(value) else f"{int(value):,}"
+
+
+def _text(value: Any) -> str:
+    """A text cell: the value, or a dash when it is null (None, NaN)."""
+    return "–" if value is None or (not isinstance(value, str) and pd.isna(value)) else str(value)
 
 
 def _duration(seconds: float | None) -> str:
@@ -728,8 +747,8 @@ class ReportBuilder:
             ["Account", "Plan", "Members", "Active users (30 d)", "Tier 30 days ago", "Tier now", "Score then → now"],
             [
                 [
-                    f"{r.name or r.account_id}",
-                    r.plan or "–",
+                    _text(r.account_id if r.name is None or pd.isna(r.name) else r.name),
+                    _text(r.plan),
                     _int(r.member_count),
                     _int(r.active_users_last_30d),
                     r.health_tier_30_days_ago,
@@ -752,6 +771,7 @@ class ReportBuilder:
                     "Accounts by health tier",
                     f"Number of accounts in each tier on each day, from each account's first day; {span}.",
                     _layout(fig, height=320),
+                    wide=True,
                 )
             ],
             tables=[table],
@@ -791,7 +811,11 @@ class ReportBuilder:
                 textposition="auto",
             )
         )
-        status_chart.update_yaxes(autorange="reversed")
+        status_chart.update_yaxes(
+            autorange="reversed",
+            tickvals=list(statuses.index),
+            ticktext=[STATUS_LABELS.get(status, status) for status in statuses.index],
+        )
         _layout(status_chart, height=240, hovermode="closest")
         violations["kind"] = violations["violation"].str.split(":").str[0]
         violations["event_date"] = pd.to_datetime(violations["event_date"])
@@ -799,9 +823,8 @@ class ReportBuilder:
         daily = daily.fillna(0).sort_index()
         trend = go.Figure()
         for i, kind in enumerate(daily.columns):
-            trend.add_trace(
-                go.Bar(x=daily.index, y=daily[kind], name=kind, marker_color=PALETTE[(i + 3) % len(PALETTE)])
-            )
+            label, color = VIOLATION_KINDS.get(kind, (kind, PALETTE[i % len(PALETTE)]))
+            trend.add_trace(go.Bar(x=daily.index, y=daily[kind], name=label, marker_color=color))
         _layout(trend, height=300, barmode="stack")
         problems = events[events["status"] != "ok"].sort_values(["status", "events_last_30d"], ascending=[True, False])
         self.kpis.append(
@@ -827,8 +850,8 @@ class ReportBuilder:
                 Chart(
                     "tracking-plan-violations",
                     "Events violating the plan per day",
-                    "Events per day that were unplanned, missed a required property or broke the naming convention "
-                    f"(an event can count once per violation); {self.range_text}.",
+                    "Events per day with a violation, by kind: unplanned event, missing required property, event "
+                    f"or property naming convention (an event counts once per violation); {self.range_text}.",
                     trend,
                 ),
             ],
@@ -840,10 +863,10 @@ class ReportBuilder:
                     ["Event", "Status", "Category", "Owner", "Events (30 d)", "Users (30 d)"],
                     [
                         [
-                            str(r.event_name),
-                            str(r.status),
-                            r.category or "–",
-                            r.owner or "–",
+                            _text(r.event_name),
+                            _text(r.status),
+                            _text(r.category),
+                            _text(r.owner),
                             _int(r.events_last_30d),
                             _int(r.users_last_30d),
                         ]

@@ -1,8 +1,8 @@
-"""The raw tables the demo generator writes, in the Segment warehouse schema (SPEC section 1).
+"""The raw tables the demo generator writes, in the Segment warehouse schema (docs/reference.md section 1).
 
 Two collector sources land in separate schemas, as Segment does it: a web source (browser
-library: pages, client-side tracks, identifies, groups, aliases, and a per-event table for
-``Signed Up``) and a backend source (server library: server-side tracks, identifies and
+library: pages, client-side tracks, identifies, groups, aliases, and a per-event table per
+track event holding its properties) and a backend source (server library: server-side tracks, identifies and
 groups; no pages, screens or aliases tables, and no ``anonymous_id`` column). No source has a
 ``screens`` table. Columns that a source never sends do not exist, as in a real warehouse.
 """
@@ -28,7 +28,12 @@ COLUMN_TYPES: dict[str, str] = {
     "projects": "bigint",
     "monthly_tracked_users": "bigint",
     "analytics_opt_out": "boolean",
+    "event_count": "bigint",
 }
+
+#: Per-table exceptions to COLUMN_TYPES: the web source writes `seats` as text (its SDK sends
+#: what the user typed, 'unlimited' included) while the backend writes a BIGINT.
+TABLE_COLUMN_TYPES: dict[tuple[str, str], dict[str, str]] = {(WEB_SCHEMA, "groups"): {"seats": "varchar"}}
 
 _WEB_TIMES = ("received_at", "sent_at", "timestamp", "original_timestamp", "uuid_ts")
 _BACKEND_TIMES = _WEB_TIMES + ("loaded_at",)
@@ -63,11 +68,40 @@ WEB_TRACK_COLUMNS = (
     + _PAGE_CONTEXT
 )
 
+BACKEND_TRACK_COLUMNS = (
+    ("id",) + _BACKEND_TIMES + ("event", "event_text", "user_id", "context_group_id", "context_library_name")
+)
+
+#: Per-event tables (docs/reference.md section 1): the track's columns plus one column per property, as
+#: the warehouse loader writes them (snake_case). Each demo event sends the properties the
+#: tracking plan requires, except for the defects of EVENT_PROPERTY_DEFECTS in the generator:
+#: `started_subscription` never got a `billing_interval` column, and `viewed_onboarding_tip`
+#: (an unplanned event) comes from a loader that keeps camelCase (`tipId`).
+EVENT_PROPERTIES: dict[tuple[str, str], tuple[str, ...]] = {
+    (WEB_SCHEMA, "signed_up"): ("type",),
+    (WEB_SCHEMA, "created_organization"): ("organization_name",),
+    (WEB_SCHEMA, "invited_user"): ("invitee_role",),
+    (WEB_SCHEMA, "created_project"): ("project_id",),
+    (WEB_SCHEMA, "opened_report"): ("report_type",),
+    (WEB_SCHEMA, "created_dashboard"): ("dashboard_id",),
+    (WEB_SCHEMA, "shared_dashboard"): ("dashboard_id",),
+    (WEB_SCHEMA, "enabled_integration"): ("integration_name",),
+    (WEB_SCHEMA, "created_group"): ("group_name",),
+    (WEB_SCHEMA, "exported_data"): ("format",),
+    (WEB_SCHEMA, "error_displayed"): ("error_code",),
+    (WEB_SCHEMA, "viewed_onboarding_tip"): ("tipId",),
+    (BACKEND_SCHEMA, "sent_project_data"): ("project_id", "event_count"),
+    (BACKEND_SCHEMA, "started_subscription"): ("plan",),
+}
+
 TABLES: dict[tuple[str, str], RawTable] = {
     (t.schema, t.name): t
     for t in (
         RawTable(WEB_SCHEMA, "tracks", WEB_TRACK_COLUMNS),
-        RawTable(WEB_SCHEMA, "signed_up", WEB_TRACK_COLUMNS + ("type",)),
+        *(
+            RawTable(schema, name, (WEB_TRACK_COLUMNS if schema == WEB_SCHEMA else BACKEND_TRACK_COLUMNS) + properties)
+            for (schema, name), properties in EVENT_PROPERTIES.items()
+        ),
         RawTable(
             WEB_SCHEMA,
             "pages",
@@ -95,11 +129,7 @@ TABLES: dict[tuple[str, str], RawTable] = {
             "aliases",
             ("id",) + _WEB_TIMES + ("previous_id", "user_id", "context_library_name"),
         ),
-        RawTable(
-            BACKEND_SCHEMA,
-            "tracks",
-            ("id",) + _BACKEND_TIMES + ("event", "event_text", "user_id", "context_group_id", "context_library_name"),
-        ),
+        RawTable(BACKEND_SCHEMA, "tracks", BACKEND_TRACK_COLUMNS),
         RawTable(
             BACKEND_SCHEMA,
             "identifies",
@@ -128,6 +158,8 @@ TABLES: dict[tuple[str, str], RawTable] = {
 CALL_TABLES = ("tracks", "pages", "identifies", "groups", "aliases", "screens")
 
 
-def column_type(column: str) -> str:
-    """SQL type of a raw column (same names on DuckDB and PostgreSQL)."""
+def column_type(column: str, table: RawTable | None = None) -> str:
+    """SQL type of a raw column of ``table`` (same names on DuckDB and PostgreSQL)."""
+    if table is not None and column in TABLE_COLUMN_TYPES.get((table.schema, table.name), {}):
+        return TABLE_COLUMN_TYPES[(table.schema, table.name)][column]
     return COLUMN_TYPES.get(column, "varchar")

@@ -168,7 +168,7 @@ def create_tables(con: Connection, tables: Iterable[RawTable], replace: bool = T
             con.execute(f"drop schema if exists {schema} cascade")
         con.execute(f"create schema if not exists {schema}")
     for table in tables:
-        columns = ", ".join(f'"{c}" {column_type(c)}' for c in table.columns)
+        columns = ", ".join(f'"{c}" {column_type(c, table)}' for c in table.columns)
         con.execute(f"create table if not exists {table.schema}.{table.name} ({columns})")
 
 
@@ -185,7 +185,7 @@ class BulkLoader:
     def add(self, table: RawTable, row: dict[str, Any]) -> None:
         is_timestamp = self._timestamp_columns.get(table)
         if is_timestamp is None:
-            is_timestamp = tuple(column_type(c) == "timestamptz" for c in table.columns)
+            is_timestamp = tuple(column_type(c, table) == "timestamptz" for c in table.columns)
             self._timestamp_columns[table] = is_timestamp
         get = row.get
         cells = [

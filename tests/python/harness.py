@@ -18,7 +18,8 @@ from product_analytics.warehouse import Connection, DuckDBConnection, PostgresCo
 
 ROOT = Path(__file__).resolve().parents[2]
 DBT = str(Path(sys.executable).with_name("dbt"))
-DEMO_VARS = {"segment_schemas": list(DEMO_SCHEMAS)}
+#: The demo's sources; their loader writes property columns in snake_case, as Segment's does.
+DEMO_VARS = {"segment_schemas": list(DEMO_SCHEMAS), "property_naming_convention": "snake_case"}
 
 
 @dataclass
@@ -104,3 +105,12 @@ def run_dbt(
     if check and completed.returncode != 0:
         raise AssertionError(f"dbt {' '.join(args)} failed:\n{output[-6000:]}")
     return output
+
+
+def create_source_schema(warehouse: Warehouse, sql: str, schema: str = "src_a") -> None:
+    """(Re)create `schema` and run the `;`-separated statements of ``sql`` (its raw tables)."""
+    with warehouse.connection() as con:
+        con.execute(f"drop schema if exists {schema} cascade")
+        con.execute(f"create schema {schema}")
+        for statement in filter(str.strip, sql.split(";")):
+            con.execute(statement)

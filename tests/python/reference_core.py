@@ -1,5 +1,5 @@
-"""An independent Python implementation of SPEC sections 3-5 and the core marts of section 7,
-written from the SPEC's words (alias calls applied in time order, as-of account lookups by
+"""An independent Python implementation of docs/reference.md sections 3-5 and the core marts of section 7,
+written from the words of docs/reference.md (alias calls applied in time order, as-of account lookups by
 scanning), to compare the dbt models with."""
 
 from __future__ import annotations
@@ -80,15 +80,17 @@ def build_core(
     def canonical(user_id: str | None) -> str | None:
         return aliases.get(user_id, user_id) if user_id is not None else None
 
-    # First link of every anonymous id, over every call type.
+    # First link of every anonymous id, over every call type; an alias call also links its
+    # previous_id, read as an anonymous id, to its user id.
+    links = [(row.get("anonymous_id"), row) for call_type in CALL_TYPES for row in staged[call_type].values()] + [
+        (row["previous_id"], row) for row in staged["aliases"].values()
+    ]
     first_link: dict[str, Row] = {}
-    for call_type in CALL_TYPES:
-        for row in staged[call_type].values():
-            anonymous_id, user_id = row.get("anonymous_id"), row.get("user_id")
-            if anonymous_id and user_id:
-                current = first_link.get(anonymous_id)
-                if current is None or _order(row) < _order(current):
-                    first_link[anonymous_id] = row
+    for anonymous_id, row in links:
+        if anonymous_id and row.get("user_id"):
+            current = first_link.get(anonymous_id)
+            if current is None or _order(row) < _order(current):
+                first_link[anonymous_id] = row
     anonymous_user = {a: canonical(row["user_id"]) for a, row in first_link.items()}
 
     def resolve(row: Row) -> str | None:

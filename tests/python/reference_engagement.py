@@ -1,4 +1,4 @@
-"""An independent, brute-force Python computation of the engagement marts (SPEC section 7).
+"""An independent, brute-force Python computation of the engagement marts (docs/reference.md section 7).
 
 Input: the rows of fct_events and dim_accounts (checked against reference_core elsewhere).
 Every count is computed day by day from sets, the slow and obvious way, so it shares no

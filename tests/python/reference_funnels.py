@@ -1,4 +1,4 @@
-"""A brute-force Python computation of the funnel marts (SPEC section 7, Funnels).
+"""A brute-force Python computation of the funnel marts (docs/reference.md section 7, Funnels).
 
 For each entity every occurrence of every step event is scanned in time order; no SQL trick
 is shared (the models use one join or ASOF join per step).

@@ -1,4 +1,4 @@
-"""An independent, brute-force Python computation of account health (SPEC section 7).
+"""An independent, brute-force Python computation of account health (docs/reference.md section 7).
 
 Input: rows of fct_events, fct_account_memberships and int_accounts__lifespans (the core
 marts are checked against reference_core elsewhere) and the tracking plan's feature events.

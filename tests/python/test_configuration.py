@@ -56,7 +56,7 @@ CASES: list[tuple[str, str, Any, list[str]]] = [
         "parse",
         "pii_hash_salt",
         "salt\\with\\backslashes",
-        ["variable 'pii_hash_salt' must be a string without quotes or backslashes (value not shown"],
+        ["variable 'pii_hash_salt' must be unset: the variable is no longer read", 'got "(hidden)"'],
     ),
     (
         "parse",
@@ -65,6 +65,12 @@ CASES: list[tuple[str, str, Any, list[str]]] = [
         ["variable 'incremental_lookback_hours' must be a positive whole number, got -5"],
     ),
     ("parse", "allow_full_refresh", "yes", ["variable 'allow_full_refresh' must be true or false, got \"yes\""]),
+    (
+        "parse",
+        "excluded_ids",
+        ["undefined", "it's"],
+        ["variable 'excluded_ids' must be a list of non-empty ids without quotes or backslashes"],
+    ),
     (
         "parse",
         "alias_max_chain_length",
@@ -200,6 +206,24 @@ CASES: list[tuple[str, str, Any, list[str]]] = [
     ),
     ("parse", "paying_plans", {"team": 1}, ["variable 'paying_plans' must be a list of strings, got {\"team\": 1}"]),
     ("parse", "mau_limit", -1, ["variable 'mau_limit' must be a positive whole number, got -1"]),
+    (
+        "parse",
+        "event_naming_convention",
+        "Title Case",
+        ["variable 'event_naming_convention' must be one of object_action, snake_case, none, got \"Title Case\""],
+    ),
+    (
+        "parse",
+        "property_naming_convention",
+        "camelcase",
+        ["variable 'property_naming_convention' must be one of camelCase, snake_case, none, got \"camelcase\""],
+    ),
+    (
+        "parse",
+        "tracking_plan_test_severity",
+        "fatal",
+        ["variable 'tracking_plan_test_severity' must be one of warn, error, got \"fatal\""],
+    ),
 ]
 
 
@@ -244,3 +268,14 @@ def test_every_variable_has_a_documented_check_and_a_test() -> None:
     assert variables - documented == set(), "variables without a row in docs/variables.md"
     assert documented - variables == set(), "docs/variables.md lists variables dbt_project.yml lacks"
     assert variables - tested == set(), "variables without a case in CASES"
+
+
+def test_a_single_bad_variable_says_where_to_set_it() -> None:
+    warehouse = make_warehouse("duckdb", "config_single", Path(tempfile.mkdtemp(prefix="pa_config_")))
+    output = warehouse.dbt(
+        "build", "--select", "stg_tracking_plan__events", vars={"reporting_timezone": "America/NewYork"}, check=False
+    )
+    output = " ".join(output.split())
+    assert "variable 'reporting_timezone' must be an IANA time zone name" in output, output[-4000:]
+    assert "Set it under `vars: product_analytics:` in dbt_project.yml or with --vars" in output, output[-4000:]
+    assert not re.search(r"OK created|START sql", output), output[-4000:]

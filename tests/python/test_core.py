@@ -1,4 +1,4 @@
-"""The core marts (SPEC sections 3-5, 7) equal an independent Python computation, on both engines."""
+"""The core marts (docs/reference.md sections 3-5, 7) equal an independent Python computation, on both engines."""
 
 from __future__ import annotations
 

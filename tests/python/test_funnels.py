@@ -26,7 +26,7 @@ FUNNELS = [
     },
 ]
 VARS = {**DEMO_VARS, "funnels": FUNNELS}
-FUNNEL_MODELS = "fct_funnel_conversions metrics_funnel_steps metrics_funnel_steps_weekly"
+FUNNEL_MODELS = "fct_funnel_conversions int_funnel_steps__reached metrics_funnel_steps metrics_funnel_steps_weekly"
 
 
 def funnel_marts(warehouse: Warehouse) -> dict[str, dict[Any, dict[str, Any]]]:

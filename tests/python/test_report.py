@@ -119,6 +119,8 @@ def test_cli_writes_one_self_contained_file(rendered: Rendered) -> None:
     # Nothing to fetch: no external script, stylesheet or image.
     assert not re.search(r"<(script|link|img)[^>]+(src|href)=\"(https?:)?//", page)
     assert rendered.check["plotly"], "plotly.js did not load from the inlined copy"
+    # Nulls are shown as a dash, never as Python's or pandas' spelling of them.
+    assert not re.search(r">(nan|NaN|None|NaT|<NA>)<", page)
 
 
 def test_every_chart_drew_without_errors(rendered: Rendered, built_warehouse: Warehouse) -> None:
@@ -138,11 +140,12 @@ def test_every_chart_drew_without_errors(rendered: Rendered, built_warehouse: Wa
         "stickiness-user",
         "stickiness-account",
         "health-tiers",
+        # dbt build makes the governance marts; test_tracking_plan_section_is_skipped_with_a_note
+        # covers a warehouse without them.
+        "tracking-plan-status",
+        "tracking-plan-violations",
     }
-    if has_tracking_plan(built_warehouse):
-        expected |= {"tracking-plan-status", "tracking-plan-violations"}
-    else:
-        assert "tracking-plan" in check["notes"]
+    assert check["notes"] == []
     assert {c["key"] for c in check["charts"]} == expected
     for chart in check["charts"]:
         assert chart["svgs"] > 0, f"{chart['key']}: no SVG drawn"
@@ -301,9 +304,23 @@ def test_exposure_lists_the_marts_the_report_reads() -> None:
     """models/exposures.yml depends on exactly the marts in report.REQUIRED_MARTS."""
     import yaml
 
-    from product_analytics.report import REQUIRED_MARTS
+    from product_analytics.report import REQUIRED_MARTS, TRACKING_PLAN_MARTS
 
     exposures = yaml.safe_load((ROOT / "models" / "exposures.yml").read_text())["exposures"]
     report = next(e for e in exposures if e["name"] == "product_analytics_report")
     refs = [re.fullmatch(r"ref\('(\w+)'\)", dependency).group(1) for dependency in report["depends_on"]]
-    assert sorted(refs) == sorted(REQUIRED_MARTS)
+    assert sorted(refs) == sorted(REQUIRED_MARTS + TRACKING_PLAN_MARTS)
+
+
+def test_tracking_plan_numbers_equal_the_marts(rendered: Rendered, built_warehouse: Warehouse) -> None:
+    """With the governance marts built, the section lists every event name whose status is not ok."""
+    assert has_tracking_plan(built_warehouse), "dbt build made no tracking-plan marts"
+    problems = built_warehouse.rows("select event_name from marts.dq_tracking_plan__events where status <> 'ok'")
+    expected = {r["event_name"] for r in problems}
+    assert set(rendered.check["tables"]["tracking-plan-problems"]) == expected
+    assert int(rendered.check["kpis"]["tracking_plan_issues"]["value"]) == len(expected)
+    statuses = dict(
+        _tuples(built_warehouse, "select status, count(*) from marts.dq_tracking_plan__events group by status")
+    )
+    bars = rendered.chart("tracking-plan-status")["traces"][0]
+    assert dict(zip(bars["y"], bars["x"], strict=True)) == statuses

@@ -39,7 +39,9 @@ VARS = {"segment_schemas": ["src_a", "src_missing"]}
 def test_missing_tables_schemas_and_optional_columns_build(engine: str, tmp_path: Path) -> None:
     warehouse = make_warehouse(engine, "variations", tmp_path)
     _prepare(warehouse, MINIMAL_TRACKS)
-    output = " ".join(warehouse.dbt("build", vars=VARS).split())
+    # The tracking-plan tests (tag tracking_plan) are left out: these hand-made sources break the
+    # demo plan on purpose, and their warnings are test_governance.py's subject, not this one's.
+    output = " ".join(warehouse.dbt("build", "--exclude", "tag:tracking_plan", vars=VARS).split())
     # A configured schema without any Segment table builds, with a warning naming it (a typo, usually)
     # and a dbt warning counted in WARN; so does a source without group calls (account metrics need them).
     assert "segment_schemas lists 'src_missing', but" in output

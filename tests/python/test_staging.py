@@ -1,4 +1,4 @@
-"""Staging (SPEC sections 1-2) equals an independent Python computation, on both engines."""
+"""Staging (docs/reference.md sections 1-2) equals an independent Python computation, on both engines."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from collections import Counter
 
 import pytest
 from harness import DEMO_VARS, Warehouse
-from reference import CALL_TYPES, Rules, pii_hash, read_raw, stage
+from reference import CALL_TYPES, Rules, nulled_values, pii_hash, read_raw, stage
 
 RULES = Rules()
 SCHEMAS = DEMO_VARS["segment_schemas"]
@@ -55,6 +55,23 @@ def test_every_raw_row_is_accounted_for(built_warehouse: Warehouse) -> None:
     # The generated data holds every kind of defect, so each outcome is exercised.
     outcomes = {outcome for (_, _, outcome) in actual}
     assert {"kept", "duplicate", "rejected_missing_id", "rejected_empty_event_name"} <= outcomes
+
+
+def test_every_nulled_value_is_counted(built_warehouse: Warehouse) -> None:
+    expected: Counter[tuple[str, ...]] = Counter()
+    for call_type in CALL_TYPES:
+        for key, count in nulled_values(read_raw(built_warehouse, SCHEMAS, call_type), call_type, RULES).items():
+            expected[(call_type, *key)] = count
+    actual = {
+        (row["call_type"], row["source_schema"], row["column_name"], row["reason"], row["excluded_id"] or ""): row[
+            "value_count"
+        ]
+        for row in built_warehouse.rows("select * from marts.dq_segment__nulled_values")
+    }
+    assert actual == dict(expected)
+    # The generated data plants placeholder ids and text seats that are not integers.
+    reasons = {key[3] for key in actual}
+    assert {"excluded_id", "unreadable_as_integer"} <= reasons, actual
 
 
 def test_privacy_rules_apply_in_every_staging_relation(built_warehouse: Warehouse) -> None:

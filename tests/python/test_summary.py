@@ -32,3 +32,10 @@ def test_summary_prints_latest_headlines(built_warehouse: Warehouse) -> None:
         "group by health_tier order by health_tier"
     )
     assert "account health: " + ", ".join(f"{t['health_tier']} {t['accounts']:,}" for t in tiers) in output
+    plan = built_warehouse.rows("select event_name, is_planned, status from marts.dq_tracking_plan__events")
+    planned = sum(1 for row in plan if row["is_planned"])
+    ok = sum(1 for row in plan if row["status"] == "ok")
+    assert f"Tracking plan: {planned} planned events, {ok} ok" in output
+    unplanned = sorted(row["event_name"] for row in plan if row["status"] == "unplanned")
+    assert "  sent but not planned: " + ", ".join(unplanned) in output
+    assert "planned, never sent: Cancelled Subscription" in output

@@ -1,4 +1,4 @@
-"""The tracking plan is any relation named by `tracking_plan_relation` (SPEC section 6); a
+"""The tracking plan is any relation named by `tracking_plan_relation` (docs/reference.md section 6); a
 malformed plan fails naming the row and the column. (The host project's own plan, with
 activity and adoption following it, is tested in test_package_mode.py.)"""
 

@@ -1,5 +1,5 @@
 {#
-    One row per account that exists and did not opt out (SPEC section 4), with when it was
+    One row per account that exists and did not opt out (docs/reference.md section 4), with when it was
     first and last seen. An account exists once it has a group call from a user who is not
     deleted, or an attributed event; its first day is the earlier of the days (reporting
     time zone) of its first group call and of its first attributed event; its first

@@ -1,6 +1,6 @@
 {#
     The group calls that count for memberships, traits and account existence: those of users
-    who are not deleted, into accounts that did not opt out (SPEC section 4).
+    who are not deleted, into accounts that did not opt out (docs/reference.md section 4).
 #}
 
 with

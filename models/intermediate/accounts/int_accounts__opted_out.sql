@@ -1,5 +1,5 @@
 {#
-    Accounts that opted out of analytics (SPEC section 4): the latest non-null value of the
+    Accounts that opted out of analytics (docs/reference.md section 4): the latest non-null value of the
     `opt_out_trait` group trait, judged over all the account's group calls (deleted users'
     included, so deleting an admin cannot resurface an opted-out account), is true.
     Their events are dropped from fct_events after attribution, and they are absent from

@@ -1,15 +1,17 @@
 {#
     The one input of every engagement metric: one row per user, attributed account (null
-    when none) and reporting day with at least one activity event (SPEC section 5), with the
+    when none) and reporting day with at least one activity event (docs/reference.md section 5), with the
     number of those events.
 
-    Incremental: a run recomputes whole days, namely every day holding an event that
-    fct_events recomputes (new calls and earlier events whose user, account or existence can
-    have changed, the same set fct_events uses). Rows of deleted users and opted-out
-    accounts are removed by the post-hook, like in fct_events.
+    Incremental: a run recomputes whole days, those of the events int_incremental__changes
+    lists and this model has not applied yet: the day each event was on before (it may have
+    moved) and the day it is on now. Rows of deleted users and opted-out accounts are removed
+    by the post-hook, like in fct_events.
 #}
 
--- Read only by incremental runs: {{ product_analytics.events_to_reprocess_dependencies() }}
+-- Read only by incremental runs: depends_on: {{ ref('int_incremental__changes') }}
+
+{#- The pre-hook empties the changed days first: rows of users and accounts no longer on them go too. #}
 
 {{ config(
     materialized="incremental",
@@ -17,20 +19,23 @@
     incremental_strategy="delete+insert",
     on_schema_change="fail",
     full_refresh=product_analytics.allow_full_refresh(),
-    post_hook="{{ product_analytics.delete_removed_users_and_accounts(this) }}",
+    pre_hook="{% if is_incremental() %}delete from {{ this }} where date_day in ({{ product_analytics.changed_days('activity_days') }}){% endif %}",
+    post_hook=[
+        "{{ product_analytics.delete_removed_users_and_accounts(this) }}",
+        "{{ product_analytics.mark_changes_applied('activity_days') }}",
+    ],
 ) }}
 
 with
 
+events as (
+    select * from {{ ref('fct_events') }}
+),
+
 {% if is_incremental() %}
 
-{{ product_analytics.event_resolution_inputs() }},
-
--- The newest event this table has seen marks the last run.
-{{ product_analytics.events_to_reprocess(product_analytics.incremental_cutoff(column="last_received_at")) }},
-
 changed_days as (
-    select distinct event_date from events_to_process
+    {{ product_analytics.changed_days('activity_days') }}
 ),
 
 {% endif %}
@@ -42,10 +47,10 @@ activity_days as (
         events.event_date as date_day,
         count(*) as activity_events,
         max(events.received_at) as last_received_at
-    from {{ ref('fct_events') }} as events
+    from events
     {%- if is_incremental() %}
     inner join changed_days
-        on events.event_date = changed_days.event_date
+        on events.event_date = changed_days.date_day
     {%- endif %}
     where events.is_activity
     group by events.user_id, events.account_id, events.event_date

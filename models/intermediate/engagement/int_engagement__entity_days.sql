@@ -1,6 +1,6 @@
 {#
     One row per entity and reporting day on which it was active: users with an activity
-    event, accounts with an activity event attributed to them (SPEC section 5). Built once
+    event, accounts with an activity event attributed to them (docs/reference.md section 5). Built once
     from int_engagement__activity_days; every user and account engagement mart reads it.
 #}
 

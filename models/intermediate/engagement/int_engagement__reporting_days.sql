@@ -1,5 +1,5 @@
 {#
-    The reporting range (SPEC section 7): one row per day from the first to the last
+    The reporting range (docs/reference.md section 7): one row per day from the first to the last
     `event_date` in fct_events, with the start of its week and month. Every daily metric is
     zero-filled over these days.
 #}

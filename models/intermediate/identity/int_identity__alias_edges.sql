@@ -1,6 +1,6 @@
 {#
     Every alias call as an edge previous_id -> user_id, with the reason it is ignored when
-    it is (SPEC section 3):
+    it is (docs/reference.md section 3):
       - superseded: another alias call for the same previous_id came first (by event_at,
         then received_at, then id); the earliest alias call wins;
       - closes_cycle: the edge would close a cycle (A -> B, later B -> A); in every cycle of

@@ -1,6 +1,6 @@
 {#
     Every id that was aliased (`previous_id`), mapped to the end of its alias chain:
-    A -> B -> C makes A and B resolve to C (SPEC section 3). Ignored edges (superseded,
+    A -> B -> C makes A and B resolve to C (docs/reference.md section 3). Ignored edges (superseded,
     closing a cycle) are not followed, so the remaining edges form chains without cycles;
     a chain longer than `alias_max_chain_length` is cut there and flagged.
     Ids never aliased are absent: they resolve to themselves.

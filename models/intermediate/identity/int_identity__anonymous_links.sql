@@ -1,12 +1,14 @@
 {#
     For every anonymous id that was ever sent together with a user id, the call that linked
-    them first (SPEC section 3): by event_at, then received_at, then id, over every staged
+    them first (docs/reference.md section 3): by event_at, then received_at, then id, over every staged
     call type. `linked_user_id` is the user id as sent; aliases are applied by
     int_identity__anonymous_users, so a late alias needs no reprocessing here.
 
     Incremental: calls received since the last run (minus the lookback) compete with the
     link already stored for their anonymous id; the earlier one stays.
 #}
+
+-- depends_on: {{ ref('base_segment__unprocessed_received_days') }}
 
 {{ config(
     materialized="incremental",

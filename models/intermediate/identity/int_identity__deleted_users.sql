@@ -1,5 +1,5 @@
 {#
-    Users whose data must disappear (SPEC section 4): the ids listed in the seed
+    Users whose data must disappear (docs/reference.md section 4): the ids listed in the seed
     `deleted_users`, or in the relation named by `deleted_users_relation`, each resolved
     through aliases to the user id the models use. Any id of an alias chain deletes the
     whole person.

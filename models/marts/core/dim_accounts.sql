@@ -1,5 +1,5 @@
 {#
-    One row per account that exists and did not opt out (SPEC sections 4, 7). An account
+    One row per account that exists and did not opt out (docs/reference.md sections 4, 7). An account
     exists once it has a group call from a user who is not deleted, or an attributed event
     (int_accounts__lifespans). Traits are each the latest non-null value over the group
     calls (deleted users' calls left out); `created_at` is the `created_at` trait when sent,

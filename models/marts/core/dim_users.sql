@@ -1,5 +1,5 @@
 {#
-    One row per resolved user with at least one event in fct_events (SPEC section 7):
+    One row per resolved user with at least one event in fct_events (docs/reference.md section 7):
     when they were first and last seen (any event, stitched anonymous ones included), when
     they signed up, their latest traits, and their accounts.
 #}

@@ -1,5 +1,5 @@
 {#
-    One row per user and account they joined with a Group call (SPEC sections 4, 7): when
+    One row per user and account they joined with a Group call (docs/reference.md sections 4, 7): when
     the user was first and last grouped into the account. Deleted users' calls and
     opted-out accounts are left out.
 #}

@@ -1,5 +1,5 @@
 {#
-    One row per deduplicated track, page and screen call (SPEC sections 3-5, 7), with the
+    One row per deduplicated track, page and screen call (docs/reference.md sections 3-5, 7), with the
     resolved user, the attributed account and whether it counts as activity.
 
     - user_id: the call's own user id through aliases; for an anonymous call, the user its
@@ -9,22 +9,17 @@
     - Events of deleted users and events attributed to opted-out accounts are removed by the
       post-hook, after attribution (they are not re-attributed elsewhere).
 
-    Incremental: besides the calls received since the last run (minus the lookback), every
-    event whose resolution can have changed is recomputed: events of users touched by new
-    alias calls, of anonymous ids whose first link is new, of users newly on the deletion
-    list, of accounts whose opt-out status can have changed (a new opt-out value other than
-    the earlier status; and of all their members), of every user ever linked to an anonymous
-    id whose group calls (sent without a user id) a new first link moves, and the events of
-    users with new group calls from the time of those calls on. Late
-    identifies, aliases, group calls, opt-outs and deletions so take effect without a full
-    refresh. Changing the tracking plan's `counts_as_activity`, the reporting time zone, or
-    removing a user from the deletion list needs a full refresh (allow_full_refresh).
+    Incremental: a run recomputes the events int_incremental__changes lists and fct_events
+    has not applied yet (new calls, and every earlier event whose user, account or existence
+    can have changed; see that model), and marks them applied. Late identifies, aliases,
+    group calls, opt-outs and deletions so take effect without a full refresh. Changing the
+    tracking plan's `counts_as_activity`, the reporting time zone, or removing a user from
+    the deletion list needs a full refresh (allow_full_refresh).
 #}
 
 {%- set overrides = product_analytics.activity_overrides() %}
 
--- Read only by incremental runs: depends_on: {{ ref('stg_segment__aliases') }} {{ ref('int_identity__anonymous_links') }} {{ ref('int_identity__deleted_users') }} {{ ref('int_accounts__opted_out') }}
--- and {{ product_analytics.linking_calls_dependencies() }}
+-- Read only by incremental runs: depends_on: {{ ref('int_incremental__changes') }}
 
 {{ config(
     materialized="incremental",
@@ -32,28 +27,44 @@
     incremental_strategy="delete+insert",
     on_schema_change="fail",
     full_refresh=product_analytics.allow_full_refresh(),
-    post_hook="{{ product_analytics.delete_removed_users_and_accounts(this) }}",
+    post_hook=[
+        "{{ product_analytics.delete_removed_users_and_accounts(this) }}",
+        "{{ product_analytics.mark_changes_applied('fct_events') }}",
+    ],
 ) }}
 
 with
 
-{{ product_analytics.event_resolution_inputs() }},
+staged_events as (
+    {{ product_analytics.staged_events() }}
+),
+
+aliases as (
+    select * from {{ ref('int_identity__aliases_resolved') }}
+),
+
+anonymous_users as (
+    select * from {{ ref('int_identity__anonymous_users') }}
+),
+
+group_calls as (
+    select * from {{ ref('int_accounts__group_calls') }}
+    where user_id is not null
+),
 
 tracking_plan as (
     select * from {{ ref('stg_tracking_plan__events') }}
 ),
 
-{% if is_incremental() %}
-
-{{ product_analytics.events_to_reprocess(product_analytics.incremental_cutoff()) }},
-
-{% else %}
-
 events_to_process as (
     select * from staged_events
+    {%- if is_incremental() %}
+    where event_id in (
+        select changes.event_id from {{ ref('int_incremental__changes') }} as changes
+        where not changes.is_applied_to_fct_events
+    )
+    {%- endif %}
 ),
-
-{% endif %}
 
 resolved_events as (
     select

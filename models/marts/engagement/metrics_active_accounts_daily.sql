@@ -1,5 +1,5 @@
 {#
-    Daily active accounts (SPEC section 7), one row per day of the reporting range,
+    Daily active accounts (docs/reference.md section 7), one row per day of the reporting range,
     zero-filled. An account is active on a day with an activity event attributed to it.
     Rolling counts are summed window-membership changes (window_membership_changes);
     multi-user accounts follow each account's count of distinct active members in the
@@ -33,7 +33,7 @@ member_days as (
     where account_id is not null
 ),
 
--- An account exists from its first day (SPEC section 4): the earlier of the days of its
+-- An account exists from its first day (docs/reference.md section 4): the earlier of the days of its
 -- first group call and of its first attributed event; accounts that exist before the
 -- range are counted from its first day.
 account_first_days as (

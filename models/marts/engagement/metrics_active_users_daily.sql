@@ -1,5 +1,5 @@
 {#
-    Daily active users (SPEC section 7), one row per day of the reporting range, zero-filled.
+    Daily active users (docs/reference.md section 7), one row per day of the reporting range, zero-filled.
     Rolling counts come from the changes of each user's window membership
     (window_membership_changes), summed over the days: no per-day join of all users.
 #}

@@ -1,5 +1,5 @@
 {#
-    First-time retention over calendar periods (SPEC section 7), for users and accounts,
+    First-time retention over calendar periods (docs/reference.md section 7), for users and accounts,
     by week (starting on `week_start`) and by month. An entity's cohort is the period of its
     first activity day; it is retained in period k when it is active in the period k periods
     after its cohort. Rows for every cohort with an entity, from period 0 to the period

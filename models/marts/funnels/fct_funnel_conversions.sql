@@ -1,6 +1,6 @@
 {#
-    One row per configured funnel, entity type and entity that reached step 1 (SPEC
-    section 7). Steps match the `event_name` of track events of resolved users in
+    One row per configured funnel (variable `funnels`), entity type and entity that reached
+    step 1 (docs/reference.md section 7). Steps match the `event_name` of track events of resolved users in
     fct_events, activity or not; for accounts, events attributed to the account count
     whichever member did them.
 
@@ -10,15 +10,14 @@
     - Columns step_1_at .. step_<n>_at, n the longest configured funnel; steps beyond a
       funnel's length are null.
 
-    Step matching is engine-aware (funnel_entity_steps): portable SQL makes each step one
-    join of the entities still in the funnel with that step's occurrences; DuckDB gathers
-    each entity's times per step event in one aggregation and picks each step from those
-    lists. Both are linear in events, with no self-join of all occurrences.
+    The step times of each funnel and entity type come from `funnel_steps`
+    (macros/funnels/step_matching.sql: portable SQL, or DuckDB's lists of step times); this
+    model unions them and adds the measures and the breakdowns at step 1.
 #}
 
 -- depends_on: {{ ref('stg_tracking_plan__events') }}
 
-{%- set funnels = product_analytics.config_funnels() %}
+{%- set funnels = product_analytics.config_funnels(warn_unplanned_steps=true) %}
 {%- set max_steps = product_analytics.funnel_max_steps(funnels) %}
 {%- set step_names = product_analytics.funnel_step_names(funnels) %}
 {%- set breakdown_trait = product_analytics.funnel_breakdown_trait() %}
@@ -28,6 +27,7 @@
 
 with
 
+-- Read by every funnel: inlined, so each reads only the events of its own steps.
 step_events as {{ product_analytics.inline_cte() }} (
     select
         event_id,
@@ -50,6 +50,7 @@ account_history as (
     select * from {{ ref('dim_account_traits_history') }}
 ),
 
+-- The `type` property of signup events, from Segment's per-event tables (signed_up).
 signup_properties as (
     {%- if signup_tables %}
     select
@@ -75,16 +76,22 @@ signup_properties as (
     {%- endif %}
 ),
 
-{{ product_analytics.funnel_shared_ctes(funnels, step_names) }}
-
 {%- for funnel in funnels %}
 {%- set funnel_index = loop.index %}
 {%- for entity_type in funnel["entity_types"] %}
-{%- set prefix = "funnel_" ~ funnel_index ~ "_" ~ entity_type %}
 
-{{ product_analytics.funnel_entity_steps(funnel, entity_type, prefix, step_names) }},
+-- Funnel '{{ funnel["name"] }}', {{ entity_type }}s: entity_id, step_1_at .. step_{{ funnel["steps"] | length }}_at, step_1_event_id, step_1_account_id.
+funnel_{{ funnel_index }}_{{ entity_type }}_steps as (
+    {{ product_analytics.funnel_steps(funnel, entity_type, "step_events") }}
+),
+{%- endfor %}
+{%- endfor %}
 
-{{ prefix }} as (
+conversions as (
+    {%- for funnel in funnels %}
+    {%- set funnel_index = loop.index %}
+    {%- set funnel_last = loop.last %}
+    {%- for entity_type in funnel["entity_types"] %}
     select
         cast('{{ funnel["name"] }}' as {{ dbt.type_string() }}) as funnel_name,
         cast('{{ entity_type }}' as {{ dbt.type_string() }}) as entity_type,
@@ -98,24 +105,10 @@ signup_properties as (
         {%- endfor %}
         {{ funnel["steps"] | length }} as funnel_steps,
         {{ funnel["window_days"] }} as window_days,
-        {%- if entity_type == "user" %}
-        step_1_account_id,
-        {%- else %}
-        entity_id as step_1_account_id,
-        {%- endif %}
+        {{ "step_1_account_id" if entity_type == "user" else "entity_id" }} as step_1_account_id,
         step_1_event_id,
         {{ "true" if funnel["steps"][0] == signup_event else "false" }} as starts_with_signup
-    from {{ prefix }}_steps
-),
-{%- endfor %}
-{%- endfor %}
-
-conversions as (
-    {%- for funnel in funnels %}
-    {%- set funnel_index = loop.index %}
-    {%- set funnel_last = loop.last %}
-    {%- for entity_type in funnel["entity_types"] %}
-    select * from funnel_{{ funnel_index }}_{{ entity_type }}
+    from funnel_{{ funnel_index }}_{{ entity_type }}_steps
     {%- if not (funnel_last and loop.last) %}
     union all
     {%- endif %}

@@ -1,5 +1,5 @@
 {#
-    Account health (SPEC section 7): one row per account per day, from the account's first
+    Account health (docs/reference.md section 7): one row per account per day, from the account's first
     day (int_accounts__lifespans) to the last day of data, over the `health_window_days`
     days ending that day:
     - breadth: users with an activity event attributed to the account in the window /
@@ -15,19 +15,18 @@
     health_score = 100 x the weighted sum (health_weights), rounded to 4 decimal places;
     health_tier compares it with health_tier_thresholds (strictly above).
 
-    Every windowed measure is a running sum of changes over the account's days: an active
-    user enters the window on their day and leaves `window` days later, and so on. Changes
-    before the first row computed are folded into it, so no dense history is needed.
+    Every windowed measure is a running sum of changes over the account's days (measure_changes:
+    an active user enters the window on their day and leaves `window` days later, and so on).
+    Changes before the first row computed are folded into it, so no dense history is needed.
 
-    Incremental: a run recomputes each account from the first day the new data can change
-    for it, and every account from the day after the last day reported. An account changes
-    from the earliest day of an event fct_events recomputes that is attributed to it now, of
-    a new group call into it, of the events and calls of a user of it (any of the user's
-    group calls) whose events or memberships can have changed, or of the anonymous events a
-    new first link of their anonymous id moves away from a user of it (any user ever linked
-    to that id). Rows of accounts that no longer exist or days outside an account's span are
-    removed by the post-hook. Changing the tracking plan's feature events or any health
-    variable needs a full refresh (allow_full_refresh).
+    Incremental: a run recomputes each account from the first day the changes of
+    int_incremental__changes it has not applied yet can change (where a recomputed event was
+    and is attributed, the first day an account's members can change), every account from the
+    day after the last day reported, and an account whose first reported day is earlier than
+    its first row (the reporting range grew backwards) from that day. Rows of accounts that no
+    longer exist or days outside an account's span are removed by the post-hook. Changing the
+    tracking plan's feature events or any health variable needs a full refresh
+    (allow_full_refresh).
 #}
 
 {%- set health = product_analytics.config_health() %}
@@ -36,7 +35,7 @@
 {#- Input days a computed day can read: the health window and the two momentum windows. -#}
 {%- set lookback_days = [window_days, 2 * momentum_days] | max %}
 
--- Read only by incremental runs: {{ product_analytics.events_to_reprocess_dependencies() }}
+-- Read only by incremental runs: depends_on: {{ ref('int_incremental__changes') }}
 
 {{ config(
     materialized="incremental",
@@ -44,88 +43,20 @@
     incremental_strategy="delete+insert",
     on_schema_change="fail",
     full_refresh=product_analytics.allow_full_refresh(),
-    post_hook="{{ product_analytics.delete_health_outside_account_lifespans(this) }}",
+    post_hook=[
+        "{{ product_analytics.delete_health_outside_account_lifespans(this) }}",
+        "{{ product_analytics.mark_changes_applied('health') }}",
+    ],
 ) }}
 
 with
 
 {% if is_incremental() %}
 
-{{ product_analytics.event_resolution_inputs() }},
-
--- Rows received since the start of the last reported day (less the lookback, and two days
--- for time zones) include everything the previous run had not seen: no event is dated
--- after it was received (clock skew is clamped at staging).
-{%- set cutoff = product_analytics.incremental_cutoff(
-    column=dbt.dateadd("hour", -48, "cast(date_day as " ~ dbt.type_timestamp() ~ ")")
-) %}
-{{ product_analytics.events_to_reprocess(cutoff) }},
-
--- The first day each account can change: the days of the recomputed events attributed to it
--- now, for every account a user of it was in, the events and calls of that user that can
--- have changed (an event can leave one of them for another), and the anonymous events that
--- a new first link moves away from its earlier user.
-changed_account_days as (
-    -- The recomputed events received since the cutoff are the rows of fct_events received
-    -- since then (a filter on received_at, not a join of every such event by id).
-    select
-        events.account_id,
-        min(events.event_date) as changed_day
-    from {{ ref('fct_events') }} as events
-    where events.received_at >= {{ cutoff }} and events.account_id is not null
-    group by events.account_id
-    union all
-    select
-        events.account_id,
-        min(events.event_date) as changed_day
-    from {{ ref('fct_events') }} as events
-    inner join events_to_process
-        on events.event_id = events_to_process.event_id
-    where events_to_process.received_at < {{ cutoff }} and events.account_id is not null
-    group by events.account_id
-    union all
-    select
-        group_calls.account_id,
-        min({{ product_analytics.reporting_date("affected_users.affected_since") }}) as changed_day
-    from group_calls
-    inner join affected_users
-        on group_calls.user_id = affected_users.user_id
-    group by group_calls.account_id
-    union all
-    select
-        new_group_calls.account_id,
-        min({{ product_analytics.reporting_date("new_group_calls.event_at") }}) as changed_day
-    from new_group_calls
-    group by new_group_calls.account_id
-    union all
-    -- A new first link moves the anonymous id's events away from the user it was linked to
-    -- before: the accounts of every user ever linked to it change from its first such event.
-    select
-        group_calls.account_id,
-        min(moved_events.event_date) as changed_day
-    from (
-        select
-            anonymous_id,
-            min(event_date) as event_date
-        from events_to_process
-        where
-            sent_user_id is null
-            and anonymous_id in (select new_first_links.anonymous_id from new_first_links)
-        group by anonymous_id
-    ) as moved_events
-    inner join relinked_users
-        on moved_events.anonymous_id = relinked_users.anonymous_id
-    inner join group_calls
-        on relinked_users.user_id = group_calls.user_id
-    group by group_calls.account_id
-),
-
-recompute_range as (
-    select
-        changed_account_days.account_id,
-        min(changed_account_days.changed_day) as recompute_from
-    from changed_account_days
-    group by changed_account_days.account_id
+-- Each account whose rows can have changed, from the first day that can
+-- (int_incremental__changes: the events and members that changed since this model's last run).
+changed_accounts as (
+    {{ product_analytics.changed_account_days('health') }}
 ),
 
 -- Every account is computed from the day after the last day reported.
@@ -137,6 +68,16 @@ next_day as (
     from {{ this }} as health
 ),
 
+-- The first day each account has rows for: an account whose first reported day is now
+-- earlier (the reporting range or the account's first day moved back) gets the missing days.
+reported_from as (
+    select
+        account_id,
+        min(date_day) as first_day
+    from {{ this }}
+    group by account_id
+),
+
 -- The first day computed per account: its first reported day, within the days this run
 -- recomputes for it.
 accounts as (
@@ -144,12 +85,22 @@ accounts as (
         lifespans.account_id,
         greatest(
             lifespans.first_reported_day,
-            coalesce(least(recompute_range.recompute_from, next_day.next_day), next_day.next_day)
+            least(
+                next_day.next_day,
+                coalesce(changed_accounts.changed_from, next_day.next_day),
+                case
+                    when lifespans.first_reported_day < coalesce(reported_from.first_day, next_day.next_day)
+                        then lifespans.first_reported_day
+                    else next_day.next_day
+                end
+            )
         ) as first_computed_day
     from {{ ref('int_accounts__lifespans') }} as lifespans
     cross join next_day
-    left join recompute_range
-        on lifespans.account_id = recompute_range.account_id
+    left join changed_accounts
+        on lifespans.account_id = changed_accounts.account_id
+    left join reported_from
+        on lifespans.account_id = reported_from.account_id
 ),
 
 {% else %}
@@ -242,45 +193,7 @@ feature_days as (
         and events.event_name in (select plan_features.event_name from plan_features)
 ),
 
--- Days after an active day on which its users and events enter (0) or leave a window.
-window_offsets as (
-    select
-        0 as offset_days,
-        1 as user_day_sign,
-        1 as recent_sign,
-        0 as previous_sign
-    union all
-    select
-        {{ window_days }} as offset_days,
-        -1 as user_day_sign,
-        0 as recent_sign,
-        0 as previous_sign
-    union all
-    select
-        {{ momentum_days }} as offset_days,
-        0 as user_day_sign,
-        -1 as recent_sign,
-        1 as previous_sign
-    union all
-    select
-        {{ 2 * momentum_days }} as offset_days,
-        0 as user_day_sign,
-        0 as recent_sign,
-        -1 as previous_sign
-),
-
-user_window_changes as (
-    {{ product_analytics.window_membership_changes(
-        "activity", ["account_id", "user_id"], [{"name": "delta", "days": window_days}], keep_columns=["account_id"]
-    ) }}
-),
-
-feature_window_changes as (
-    {{ product_analytics.window_membership_changes(
-        "feature_days", ["account_id", "event_name"], [{"name": "delta", "days": window_days}], keep_columns=["account_id"]
-    ) }}
-),
-
+-- The members of an account on a day: users whose first group call into it is on or before.
 memberships as (
     select
         account_id,
@@ -288,77 +201,122 @@ memberships as (
     from {{ ref('fct_account_memberships') }}
 ),
 
--- Each measure as changes on days: a value enters on one day and leaves on another.
-changes as (
+-- Users and plan features enter a window on their first active day in it and leave when they
+-- have had no active day for the window's length (one +1 and one -1 per stretch).
+active_user_changes as (
+    {{ product_analytics.window_membership_changes(
+        "activity", ["account_id", "user_id"], [{"name": "delta", "days": window_days}], keep_columns=["account_id"]
+    ) }}
+),
+
+feature_changes as (
+    {{ product_analytics.window_membership_changes(
+        "feature_days", ["account_id", "event_name"], [{"name": "delta", "days": window_days}], keep_columns=["account_id"]
+    ) }}
+),
+
+-- Every measure as changes on days (measure, delta): the measure on a day is the running sum
+-- of its changes up to that day.
+measure_changes as (
     select
-        user_window_changes.account_id,
-        user_window_changes.change_day,
-        user_window_changes.delta as active_users,
-        0 as active_user_days,
-        0 as features_used,
-        0 as recent_events,
-        0 as previous_events,
-        0 as members
-    from user_window_changes
+        account_id,
+        change_day,
+        'active_users' as measure,
+        delta
+    from active_user_changes
 
     union all
 
     select
-        feature_window_changes.account_id,
-        feature_window_changes.change_day,
-        0 as active_users,
-        0 as active_user_days,
-        feature_window_changes.delta as features_used,
-        0 as recent_events,
-        0 as previous_events,
-        0 as members
-    from feature_window_changes
+        account_id,
+        change_day,
+        'features_used' as measure,
+        delta
+    from feature_changes
 
     union all
 
-    -- A day's active users and events enter the windows on that day and leave them after
-    -- the window length; the previous momentum window takes the events over from the recent one.
+    -- A day's active users count in active_user_days for the `window_days` days from it.
     select
-        daily_activity.account_id,
-        {{ product_analytics.add_days("daily_activity.date_day", "window_offsets.offset_days") }} as change_day,
-        0 as active_users,
-        daily_activity.active_users * window_offsets.user_day_sign as active_user_days,
-        0 as features_used,
-        daily_activity.activity_events * window_offsets.recent_sign as recent_events,
-        daily_activity.activity_events * window_offsets.previous_sign as previous_events,
-        0 as members
+        account_id,
+        date_day as change_day,
+        'active_user_days' as measure,
+        active_users as delta
     from daily_activity
-    cross join window_offsets
 
     union all
 
     select
-        memberships.account_id,
-        memberships.first_member_day as change_day,
-        0 as active_users,
-        0 as active_user_days,
-        0 as features_used,
-        0 as recent_events,
-        0 as previous_events,
-        1 as members
+        account_id,
+        {{ product_analytics.add_days("date_day", window_days) }} as change_day,
+        'active_user_days' as measure,
+        -active_users as delta
+    from daily_activity
+
+    union all
+
+    -- A day's activity events are recent for `momentum_days` days from it...
+    select
+        account_id,
+        date_day as change_day,
+        'recent_events' as measure,
+        activity_events as delta
+    from daily_activity
+
+    union all
+
+    select
+        account_id,
+        {{ product_analytics.add_days("date_day", momentum_days) }} as change_day,
+        'recent_events' as measure,
+        -activity_events as delta
+    from daily_activity
+
+    union all
+
+    -- ...then previous for the next `momentum_days` days.
+    select
+        account_id,
+        {{ product_analytics.add_days("date_day", momentum_days) }} as change_day,
+        'previous_events' as measure,
+        activity_events as delta
+    from daily_activity
+
+    union all
+
+    select
+        account_id,
+        {{ product_analytics.add_days("date_day", 2 * momentum_days) }} as change_day,
+        'previous_events' as measure,
+        -activity_events as delta
+    from daily_activity
+
+    union all
+
+    select
+        account_id,
+        first_member_day as change_day,
+        'members' as measure,
+        1 as delta
     from memberships
 ),
 
--- Changes before an account's first computed day are folded into that day.
+-- One row per account and day with a change, a column per measure. Changes before an
+-- account's first computed day are folded into that day.
 daily_changes as (
     select
-        changes.account_id,
-        greatest(changes.change_day, accounts.first_computed_day) as change_day,
-        sum(changes.active_users) as active_users,
-        sum(changes.active_user_days) as active_user_days,
-        sum(changes.features_used) as features_used,
-        sum(changes.recent_events) as recent_events,
-        sum(changes.previous_events) as previous_events,
-        sum(changes.members) as members
-    from changes
+        measure_changes.account_id,
+        greatest(measure_changes.change_day, accounts.first_computed_day) as change_day,
+        sum(case when measure_changes.measure = 'members' then measure_changes.delta else 0 end) as members,
+        sum(case when measure_changes.measure = 'active_users' then measure_changes.delta else 0 end) as active_users,
+        sum(case when measure_changes.measure = 'active_user_days' then measure_changes.delta else 0 end) as active_user_days,
+        sum(case when measure_changes.measure = 'features_used' then measure_changes.delta else 0 end) as features_used,
+        sum(case when measure_changes.measure = 'recent_events' then measure_changes.delta else 0 end) as recent_events,
+        sum(case when measure_changes.measure = 'previous_events' then measure_changes.delta else 0 end) as previous_events
+    from measure_changes
     inner join accounts
-        on changes.account_id = accounts.account_id
-    group by changes.account_id, greatest(changes.change_day, accounts.first_computed_day)
+        on measure_changes.account_id = accounts.account_id
+    group by measure_changes.account_id, greatest(measure_changes.change_day, accounts.first_computed_day)
 ),
 
 measures as (

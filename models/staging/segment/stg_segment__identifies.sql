@@ -14,9 +14,9 @@ identifies as (
     select
         deduplicated.message_id,
         deduplicated.source_schema,
-        deduplicated.user_id,
-        deduplicated.anonymous_id,
-        deduplicated.context_group_id,
+        {{ product_analytics.known_id('deduplicated.user_id') }} as user_id,
+        {{ product_analytics.known_id('deduplicated.anonymous_id') }} as anonymous_id,
+        {{ product_analytics.known_id('deduplicated.context_group_id') }} as context_group_id,
         deduplicated.event_at,
         deduplicated.is_event_at_adjusted,
         {{ product_analytics.reporting_date('deduplicated.event_at') }} as event_date,

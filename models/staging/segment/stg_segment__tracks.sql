@@ -7,6 +7,8 @@
     first (keep_unless_staged_copy_comes_first), so earlier copies are never re-read.
 #}
 
+-- depends_on: {{ ref('base_segment__unprocessed_received_days') }}
+
 {{ config(
     materialized="incremental",
     unique_key="message_id",
@@ -32,9 +34,9 @@ tracks as (
         -- The human-readable name; the slug `event` is lossy (several names share one slug).
         nullif({{ product_analytics.trim_whitespace('deduplicated.event_text') }}, '') as event_name,
         deduplicated.event_slug,
-        deduplicated.user_id,
-        deduplicated.anonymous_id,
-        deduplicated.context_group_id,
+        {{ product_analytics.known_id('deduplicated.user_id') }} as user_id,
+        {{ product_analytics.known_id('deduplicated.anonymous_id') }} as anonymous_id,
+        {{ product_analytics.known_id('deduplicated.context_group_id') }} as context_group_id,
         deduplicated.event_at,
         deduplicated.is_event_at_adjusted,
         {{ product_analytics.reporting_date('deduplicated.event_at') }} as event_date,

@@ -1,5 +1,5 @@
 {#
-    The tracking plan (SPEC section 6) every model reads: one row per planned Track event,
+    The tracking plan (docs/reference.md section 6) every model reads: one row per planned Track event,
     from the relation named by `tracking_plan_relation` (default: the package's demo seed
     `tracking_plan`), validated when built (a missing column, an empty event name, an
     unknown category, a counts_as_activity other than true/false, or an event name on two

@@ -1,58 +1,67 @@
 {#
-    What an incremental run of the event models must recompute (SPEC section 8): the calls
-    received since the last run and every earlier event whose resolution can have changed.
-    Shared by fct_events and int_engagement__activity_days so both recompute the same set.
+    The scope of an incremental run, in one place (docs/reference.md section 8): one row per event the
+    run recomputes and per account whose members can have changed, logged before fct_events
+    recomputes anything. Every incremental model downstream reads the rows it has not yet
+    applied, and marks them applied in the same transaction as its own rows
+    (mark_changes_applied), so a run stopped half-way and simply re-run applies them then.
+    Rows that every model applied are dropped by the next run.
+
+    - An event row: event_id, and the cell the event occupied in fct_events before this run
+      (user_id, account_id, date_day: null when the event is new). Where it is now is in
+      fct_events. A model recomputes every cell an event leaves and every cell it enters; as
+      whole days, the days are date_day and the event's event_date in fct_events.
+    - A membership row (event_id null): an account whose members can change from date_day
+      (a new group call into it, or any group call of a user whose calls change).
+
+    Which events: the calls received since fct_events' newest row (less the lookback), or
+    since the first day holding unprocessed raw rows, plus every earlier event whose user,
+    account or existence can have changed: events of users touched by new alias calls, of
+    anonymous ids whose first link is new, of users newly on the deletion list, of accounts
+    whose opt-out status can have changed (and of all their members), of every user ever
+    linked to an anonymous id whose group calls a new first link moves, and the events of
+    users with new group calls from the time of those calls on.
 #}
 
-{#- The deduplicated track, page and screen calls as one relation, with the user id as sent. -#}
-{% macro staged_events() -%}
-    {%- for call_type, event_type in [("tracks", "track"), ("pages", "page"), ("screens", "screen")] %}
+-- Read only when fct_events exists: depends_on: {{ ref('base_segment__unprocessed_received_days') }}
+-- {{ ref('int_identity__aliases_resolved') }} {{ ref('int_identity__anonymous_users') }}
+-- {{ ref('int_identity__anonymous_links') }} {{ ref('int_identity__deleted_users') }}
+-- {{ ref('int_accounts__group_calls') }} and {{ product_analytics.linking_calls_dependencies() }}
+
+{{ config(
+    materialized="incremental",
+    incremental_strategy="append",
+    on_schema_change="fail",
+    full_refresh=product_analytics.allow_full_refresh(),
+    pre_hook="{% if is_incremental() %}delete from {{ this }} where is_applied_to_fct_events and is_applied_to_activity_days and is_applied_to_health and is_applied_to_tracking_plan_event_days and is_applied_to_tracking_plan_property_days{% endif %}",
+) }}
+
+{%- set facts = product_analytics.previous_build("fct_events") %}
+
+with
+
+{% if facts is none %}
+
+-- No previous facts: the models downstream are built from everything.
+final as (
     select
-        message_id as event_id,
-        cast('{{ event_type }}' as {{ dbt.type_string() }}) as event_type,
-        event_name,
-        {%- if call_type == "tracks" %}
-        cast(null as {{ dbt.type_string() }}) as page_name,
-        {%- else %}
-        page_name,
-        {%- endif %}
-        user_id as sent_user_id,
-        anonymous_id,
-        context_group_id,
-        event_at,
-        event_date,
-        received_at,
-        is_event_at_adjusted,
-        source_schema
-    from {{ ref('stg_segment__' ~ call_type) }}
-    {%- if not loop.last %}
+        cast(null as {{ dbt.type_string() }}) as event_id,
+        cast(null as {{ dbt.type_string() }}) as user_id,
+        cast(null as {{ dbt.type_string() }}) as account_id,
+        cast(null as date) as date_day,
+        cast(null as {{ dbt.type_timestamp() }}) as logged_at,
+        false as is_applied_to_fct_events,
+        false as is_applied_to_activity_days,
+        false as is_applied_to_health,
+        false as is_applied_to_tracking_plan_event_days,
+        false as is_applied_to_tracking_plan_property_days
+    where 1 = 0
+)
 
-    union all
-    {% endif %}
-    {%- endfor %}
-{%- endmacro %}
+{% else %}
 
-{#-
-    A hint that a CTE read several times should be inlined into each reader rather than
-    materialized: each reader then scans only what its filters keep (DuckDB materializes such
-    CTEs by default). Engines without the syntax get nothing.
--#}
-{% macro inline_cte() -%}
-    {{ adapter.dispatch("inline_cte", "product_analytics")() }}
-{%- endmacro %}
+{%- set cutoff = product_analytics.incremental_cutoff(relation=facts) %}
 
-{% macro default__inline_cte() -%}{%- endmacro %}
-
-{% macro duckdb__inline_cte() -%}not materialized{%- endmacro %}
-
-{% macro postgres__inline_cte() -%}not materialized{%- endmacro %}
-
-{#-
-    The CTEs event resolution reads: `staged_events` (the calls as sent), `aliases`,
-    `anonymous_users` and `group_calls` (those with a resolved user).
--#}
-{% macro event_resolution_inputs() -%}
-staged_events as {{ product_analytics.inline_cte() }} (
+staged_events as (
     {{ product_analytics.staged_events() }}
 ),
 
@@ -67,33 +76,8 @@ anonymous_users as (
 group_calls as (
     select * from {{ ref('int_accounts__group_calls') }}
     where user_id is not null
-)
-{%- endmacro %}
+),
 
-{#-
-    The relations event_resolution_inputs() and events_to_reprocess() read, as a SQL comment:
-    a model that calls them only in incremental runs still declares them as dependencies.
--#}
-{% macro events_to_reprocess_dependencies() -%}
-    depends_on:
-    {%- for model in [
-        "stg_segment__tracks", "stg_segment__pages", "stg_segment__screens", "stg_segment__aliases",
-        "int_identity__aliases_resolved", "int_identity__anonymous_users", "int_identity__anonymous_links",
-        "int_accounts__group_calls", "int_identity__deleted_users", "int_accounts__opted_out",
-    ] %} {{ ref(model) }}{% endfor %} and linking calls {{ product_analytics.linking_calls_dependencies() }}
-{%- endmacro %}
-
-{#-
-    CTEs ending in `events_to_process`: the rows of `staged_events` received at or after
-    `cutoff` (a SQL expression), plus every event whose user, account or existence can have
-    changed since: events of users touched by new alias calls, of anonymous ids whose
-    first link is new, of users newly on the deletion list, of accounts whose opt-out status
-    can have changed (and of all their members), of every user ever linked to an anonymous id
-    whose group calls a new first link moves, and the events of users with new group calls
-    from the time of those calls on.
-    The caller defines the CTEs of event_resolution_inputs() first.
--#}
-{% macro events_to_reprocess(cutoff) -%}
 new_group_calls as (
     select * from group_calls
     where received_at >= {{ cutoff }}
@@ -138,7 +122,7 @@ new_first_links as (
 ),
 
 -- Every user ever linked to such an id (through aliases): the one it resolves to now and the
--- ones it resolved to before. A scan of the staged calls, made only where a query reads it.
+-- ones it resolved to before.
 relinked_users as (
     select distinct
         links.anonymous_id,
@@ -264,8 +248,8 @@ affected_anonymous_ids as (
     group by anonymous_ids.anonymous_id
 ),
 
-events_to_process as (
-    select staged_events.*
+recomputed_events as (
+    select distinct staged_events.event_id
     from staged_events
     left join affected_sent_user_ids
         on staged_events.sent_user_id = affected_sent_user_ids.sent_user_id
@@ -279,49 +263,70 @@ events_to_process as (
         or staged_events.event_at >= affected_sent_user_ids.affected_since
         or staged_events.event_at >= affected_anonymous_ids.affected_since
         or staged_events.context_group_id in (select opt_out_changed_accounts.account_id from opt_out_changed_accounts)
+),
+
+-- Where each recomputed event was before this run: the cells it may leave.
+event_changes as (
+    select
+        recomputed_events.event_id,
+        previous_facts.user_id,
+        previous_facts.account_id,
+        previous_facts.event_date as date_day
+    from recomputed_events
+    left join {{ facts }} as previous_facts
+        on recomputed_events.event_id = previous_facts.event_id
+),
+
+-- Accounts whose members can change, from the first day they can: a new group call into the
+-- account, and every account a user with changing calls or events was in.
+membership_changes as (
+    select
+        new_group_calls.account_id,
+        min({{ product_analytics.reporting_date("new_group_calls.event_at") }}) as date_day
+    from new_group_calls
+    group by new_group_calls.account_id
+
+    union all
+
+    select
+        group_calls.account_id,
+        min({{ product_analytics.reporting_date("affected_users.affected_since") }}) as date_day
+    from group_calls
+    inner join affected_users
+        on group_calls.user_id = affected_users.user_id
+    group by group_calls.account_id
+),
+
+final as (
+    select
+        event_id,
+        user_id,
+        account_id,
+        date_day,
+        cast('{{ run_started_at.strftime("%Y-%m-%d %H:%M:%S.%f") }}' as {{ dbt.type_timestamp() }}) as logged_at,
+        false as is_applied_to_fct_events,
+        false as is_applied_to_activity_days,
+        false as is_applied_to_health,
+        false as is_applied_to_tracking_plan_event_days,
+        false as is_applied_to_tracking_plan_property_days
+    from event_changes
+
+    union all
+
+    select
+        cast(null as {{ dbt.type_string() }}) as event_id,
+        cast(null as {{ dbt.type_string() }}) as user_id,
+        account_id,
+        date_day,
+        cast('{{ run_started_at.strftime("%Y-%m-%d %H:%M:%S.%f") }}' as {{ dbt.type_timestamp() }}) as logged_at,
+        false as is_applied_to_fct_events,
+        false as is_applied_to_activity_days,
+        false as is_applied_to_health,
+        false as is_applied_to_tracking_plan_event_days,
+        false as is_applied_to_tracking_plan_property_days
+    from membership_changes
 )
-{%- endmacro %}
 
-{#-
-    Post-hook of the incremental event models: rows of users on the deletion list and of
-    opted-out accounts leave the table (SPEC section 4), also when no new row touched them.
--#}
-{% macro delete_removed_users_and_accounts(relation) -%}
-    delete from {{ relation }}
-    where
-        user_id in (select deleted.user_id from {{ ref('int_identity__deleted_users') }} as deleted)
-        or account_id in (select opted_out.account_id from {{ ref('int_accounts__opted_out') }} as opted_out)
-{%- endmacro %}
+{% endif %}
 
-{#-
-    Post-hook of metrics_account_health_daily: rows of accounts that no longer exist (opted
-    out, or only deleted users' calls) and days outside an account's span or the reporting
-    range leave the table.
--#}
-{% macro delete_health_outside_account_lifespans(relation) -%}
-    delete from {{ relation }} as health
-    where
-        not exists (
-            select 1
-            from {{ ref('int_accounts__lifespans') }} as lifespans
-            where
-                lifespans.account_id = health.account_id
-                and lifespans.first_day <= health.date_day
-        )
-        or health.date_day > (select max(reporting_days.date_day) from {{ ref('int_engagement__reporting_days') }} as reporting_days)
-        or health.date_day < (select min(reporting_days.date_day) from {{ ref('int_engagement__reporting_days') }} as reporting_days)
-{%- endmacro %}
-
-{#-
-    Whether any staged group call was sent without a user id (it resolves through its
-    anonymous id), asked when the model runs; false while parsing and in unit tests.
--#}
-{% macro anonymous_group_calls_exist() -%}
-    {%- if not execute or model.resource_type == "unit_test" -%}
-        {{ return(false) }}
-    {%- endif -%}
-    {%- set found = run_query(
-        "select count(*) from " ~ ref("int_accounts__group_calls") ~ " where resolved_through_anonymous_id is not null"
-    ).columns[0].values()[0] -%}
-    {{ return(found > 0) }}
-{%- endmacro %}
+select * from final

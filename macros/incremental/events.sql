@@ -1,0 +1,91 @@
+{#
+    Helpers of the event models and their incremental runs: the staged events as one
+    relation, and the post-hooks removing rows that must go whatever a run recomputed.
+#}
+
+{#- The deduplicated track, page and screen calls as one relation, with the user id as sent. -#}
+{% macro staged_events() -%}
+    {%- for call_type, event_type in [("tracks", "track"), ("pages", "page"), ("screens", "screen")] %}
+    select
+        message_id as event_id,
+        cast('{{ event_type }}' as {{ dbt.type_string() }}) as event_type,
+        event_name,
+        {%- if call_type == "tracks" %}
+        cast(null as {{ dbt.type_string() }}) as page_name,
+        {%- else %}
+        page_name,
+        {%- endif %}
+        user_id as sent_user_id,
+        anonymous_id,
+        context_group_id,
+        event_at,
+        event_date,
+        received_at,
+        is_event_at_adjusted,
+        source_schema
+    from {{ ref('stg_segment__' ~ call_type) }}
+    {%- if not loop.last %}
+
+    union all
+    {% endif %}
+    {%- endfor %}
+{%- endmacro %}
+
+{#-
+    A hint that a CTE read several times should be inlined into each reader rather than
+    materialized: each reader then scans only what its filters keep (DuckDB materializes such
+    CTEs by default). Engines without the syntax get nothing.
+-#}
+{% macro inline_cte() -%}
+    {{ adapter.dispatch("inline_cte", "product_analytics")() }}
+{%- endmacro %}
+
+{% macro default__inline_cte() -%}{%- endmacro %}
+
+{% macro duckdb__inline_cte() -%}not materialized{%- endmacro %}
+
+{% macro postgres__inline_cte() -%}not materialized{%- endmacro %}
+
+{#-
+    Post-hook of the incremental event models: rows of users on the deletion list and of
+    opted-out accounts leave the table (docs/reference.md section 4), also when no new row touched them.
+-#}
+{% macro delete_removed_users_and_accounts(relation) -%}
+    delete from {{ relation }}
+    where
+        user_id in (select deleted.user_id from {{ ref('int_identity__deleted_users') }} as deleted)
+        or account_id in (select opted_out.account_id from {{ ref('int_accounts__opted_out') }} as opted_out)
+{%- endmacro %}
+
+{#-
+    Post-hook of metrics_account_health_daily: rows of accounts that no longer exist (opted
+    out, or only deleted users' calls) and days outside an account's span or the reporting
+    range leave the table.
+-#}
+{% macro delete_health_outside_account_lifespans(relation) -%}
+    delete from {{ relation }} as health
+    where
+        not exists (
+            select 1
+            from {{ ref('int_accounts__lifespans') }} as lifespans
+            where
+                lifespans.account_id = health.account_id
+                and lifespans.first_day <= health.date_day
+        )
+        or health.date_day > (select max(reporting_days.date_day) from {{ ref('int_engagement__reporting_days') }} as reporting_days)
+        or health.date_day < (select min(reporting_days.date_day) from {{ ref('int_engagement__reporting_days') }} as reporting_days)
+{%- endmacro %}
+
+{#-
+    Whether any staged group call was sent without a user id (it resolves through its
+    anonymous id), asked when the model runs; false while parsing and in unit tests.
+-#}
+{% macro anonymous_group_calls_exist() -%}
+    {%- if not execute or model.resource_type == "unit_test" -%}
+        {{ return(false) }}
+    {%- endif -%}
+    {%- set found = run_query(
+        "select count(*) from " ~ ref("int_accounts__group_calls") ~ " where resolved_through_anonymous_id is not null"
+    ).columns[0].values()[0] -%}
+    {{ return(found > 0) }}
+{%- endmacro %}

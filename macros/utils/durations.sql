@@ -1,0 +1,29 @@
+{#
+    Cross-engine time arithmetic and aggregates used by the funnel marts and the analyses.
+#}
+
+{#- Fractional seconds from one timestamp to another (negative when the end is earlier). -#}
+{% macro seconds_between(start_expression, end_expression) -%}
+    {{ adapter.dispatch("seconds_between", "product_analytics")(start_expression, end_expression) }}
+{%- endmacro %}
+
+{% macro default__seconds_between(start_expression, end_expression) -%}
+    cast(extract(epoch from ({{ end_expression }} - {{ start_expression }})) as double precision)
+{%- endmacro %}
+
+{% macro spark__seconds_between(start_expression, end_expression) -%}
+    ((unix_micros({{ end_expression }}) - unix_micros({{ start_expression }})) / 1000000.0)
+{%- endmacro %}
+
+{% macro duckdb__seconds_between(start_expression, end_expression) -%}
+    ((epoch_us({{ end_expression }}) - epoch_us({{ start_expression }})) / 1000000.0)
+{%- endmacro %}
+
+{#- The interpolated median (average of the two middle values) of an expression, as an aggregate; null over no rows. -#}
+{% macro median(expression) -%}
+    {{ adapter.dispatch("median", "product_analytics")(expression) }}
+{%- endmacro %}
+
+{% macro default__median(expression) -%}
+    percentile_cont(0.5) within group (order by {{ expression }})
+{%- endmacro %}

@@ -1,0 +1,65 @@
+{#
+    The track events of fct_events per reporting day, event name and source schema: how many,
+    when, and one message id. What the tracking-plan marts need of the events, whatever the
+    plan says (so editing the plan never needs a rebuild of this table).
+
+    Incremental: a run recomputes whole days, as int_engagement__activity_days does: the days
+    of the events int_incremental__changes lists and this model has not applied yet (the day
+    each event was on before, it may have moved, and the day it is on now), emptied first.
+#}
+
+-- Read only by incremental runs: depends_on: {{ ref('int_incremental__changes') }}
+
+{#- The pre-hook empties the changed days first: rows of events no longer on them go too. #}
+
+{{ config(
+    materialized="incremental",
+    unique_key="event_date",
+    incremental_strategy="delete+insert",
+    on_schema_change="fail",
+    full_refresh=product_analytics.allow_full_refresh(),
+    pre_hook="{% if is_incremental() %}delete from {{ this }} where event_date in ({{ product_analytics.changed_days('tracking_plan_event_days') }}){% endif %}",
+    post_hook="{{ product_analytics.mark_changes_applied('tracking_plan_event_days') }}",
+) }}
+
+with
+
+{% if is_incremental() %}
+
+changed_days as (
+    {{ product_analytics.changed_days('tracking_plan_event_days') }}
+),
+
+{% endif %}
+
+track_events as (
+    select
+        events.event_id,
+        events.event_date,
+        events.event_name,
+        events.source_schema,
+        events.event_at,
+        events.received_at
+    from {{ ref('fct_events') }} as events
+    {%- if is_incremental() %}
+    inner join changed_days
+        on events.event_date = changed_days.date_day
+    {%- endif %}
+    where events.event_type = 'track'
+),
+
+event_days as (
+    select
+        event_date,
+        event_name,
+        source_schema,
+        count(*) as events,
+        min(event_at) as first_event_at,
+        max(event_at) as last_event_at,
+        min(event_id) as first_message_id,
+        max(received_at) as last_received_at
+    from track_events
+    group by event_date, event_name, source_schema
+)
+
+select * from event_days
