@@ -276,15 +276,10 @@ def main(argv: list[str] | None = None) -> int:
     )
     gen.add_argument("--noise", type=float, default=1.0, help="scale of delivery defects; 0 for clean data")
     gen.add_argument("--chunk-rows", type=int, default=200_000, help="rows buffered before each bulk load")
-<<<<<<< HEAD
-    for sub in (gen, commands.add_parser("summary", help="row counts per layer of a built warehouse")):
-        sub.add_argument("--target", choices=("duckdb", "postgres", "spark"), default="duckdb")
-=======
     rep = commands.add_parser("report", help="write a self-contained HTML report of the marts")
     rep.add_argument("--out", default="report.html", help="HTML file to write (default report.html)")
     for sub in (gen, commands.add_parser("summary", help="row counts per layer of a built warehouse"), rep):
-        sub.add_argument("--target", choices=("duckdb", "postgres"), default="duckdb")
->>>>>>> main
+        sub.add_argument("--target", choices=("duckdb", "postgres", "spark"), default="duckdb")
         sub.add_argument("--path", default="warehouse.duckdb", help="DuckDB file (duckdb target)")
 
     ben = commands.add_parser("bench", help="time a full build and a one-day incremental build")
