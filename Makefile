@@ -7,6 +7,9 @@ DBT := $(BIN)/dbt
 DEMO_EVENTS ?= 300000
 DEMO_DB ?= warehouse.duckdb
 DEMO_REPORT ?= report.html
+# The warehouse `make demo` builds: duckdb (the file DEMO_DB), postgres (PG* variables) or
+# spark (local session; its metastore and tables in DBT_SPARK_HOME, default target/spark).
+DBT_TARGET ?= duckdb
 # The demo's two collector sources (a web app and a backend), each in its own schema; their
 # loader writes event properties in snake_case (as Segment's does), hence the naming convention.
 DEMO_VARS := {segment_schemas: [segment_web, segment_backend], property_naming_convention: snake_case}
@@ -25,16 +28,18 @@ $(VENV)/.installed: requirements.txt pyproject.toml
 	@touch $@
 
 demo: install
-	@echo "==> Generating the demo dataset ($(DEMO_EVENTS) events) into $(DEMO_DB)"
-	$(BIN)/python -m product_analytics generate --events $(DEMO_EVENTS) --path $(DEMO_DB)
-	@echo "==> dbt build on DuckDB"
-	DBT_DUCKDB_PATH=$(DEMO_DB) $(DBT) build --target duckdb --vars '$(DEMO_VARS)'
+	@echo "==> Generating the demo dataset ($(DEMO_EVENTS) events) into the $(DBT_TARGET) warehouse"
+	DBT_DUCKDB_PATH=$(DEMO_DB) $(BIN)/python -m product_analytics generate --target $(DBT_TARGET) --events $(DEMO_EVENTS) --path $(DEMO_DB)
+	@echo "==> dbt build on $(DBT_TARGET)"
+	DBT_DUCKDB_PATH=$(DEMO_DB) $(DBT) build --target $(DBT_TARGET) --vars '$(DEMO_VARS)'
+ifeq ($(DBT_TARGET),duckdb)
 	@echo "==> Publishing the marts for BI tools (DuckDB 1.4 storage format, atomic replace)"
 	$(BIN)/python -m product_analytics publish --path $(DEMO_DB)
+endif
 	@echo "==> Summary"
-	$(BIN)/python -m product_analytics summary --path $(DEMO_DB)
+	$(BIN)/python -m product_analytics summary --target $(DBT_TARGET) --path $(DEMO_DB)
 	@echo "==> Report"
-	$(BIN)/python -m product_analytics report --path $(DEMO_DB) --out $(DEMO_REPORT)
+	$(BIN)/python -m product_analytics report --target $(DBT_TARGET) --path $(DEMO_DB) --out $(DEMO_REPORT)
 
 test: install
 	$(MAKE) --no-print-directory lint

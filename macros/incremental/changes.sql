@@ -69,6 +69,18 @@
     next run.
 -#}
 {% macro mark_changes_applied(consumer) -%}
+    {{ return(adapter.dispatch("mark_changes_applied", "product_analytics")(consumer)) }}
+{%- endmacro %}
+
+{#- Spark builds these models as tables from all the data (incremental_materialization): nothing to mark. -#}
+{% macro spark__mark_changes_applied(consumer) -%}
+    {%- if is_incremental() -%}
+        {{ exceptions.raise_compiler_error("product_analytics: " ~ this ~ " runs incrementally on Spark, where int_incremental__changes cannot be updated; build it as a table (incremental_materialization)") }}
+    {%- endif -%}
+    {{ return("") }}
+{%- endmacro %}
+
+{% macro default__mark_changes_applied(consumer) -%}
     update {{ ref('int_incremental__changes') }}
     set is_applied_to_{{ consumer }} = true
     where not is_applied_to_{{ consumer }}

@@ -24,10 +24,9 @@
     {{ exceptions.raise_compiler_error("product_analytics: no intermediate model found to place the configuration state table") }}
 {%- endmacro %}
 
-{#- The statement creating the state table (and its schema) when missing; idempotent. -#}
+{#- The statement creating the state table when missing (its schema exists); idempotent. -#}
 {% macro create_configuration_state_sql() -%}
     {%- set state = product_analytics.configuration_state_relation() -%}
-    create schema if not exists {{ state.without_identifier().include(database=false) }};
     create table if not exists {{ state }} (
         model_name {{ dbt.type_string() }},
         setting_name {{ dbt.type_string() }},
@@ -43,6 +42,8 @@
 -#}
 {% macro prepare_configuration_state() -%}
     {%- if execute and flags.WHICH in ["run", "build", "retry"] -%}
+        {#- One statement per call: some engines (Spark) run a single statement at a time. -#}
+        {%- do run_query("create schema if not exists " ~ product_analytics.configuration_state_relation().without_identifier().include(database=false)) -%}
         {%- do run_query(product_analytics.create_configuration_state_sql()) -%}
         {%- do adapter.commit() -%}
     {%- endif -%}

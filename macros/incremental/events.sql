@@ -51,10 +51,11 @@
     opted-out accounts leave the table (docs/reference.md section 4), also when no new row touched them.
 -#}
 {% macro delete_removed_users_and_accounts(relation) -%}
-    delete from {{ relation }}
-    where
+    {%- set condition -%}
         user_id in (select deleted.user_id from {{ ref('int_identity__deleted_users') }} as deleted)
         or account_id in (select opted_out.account_id from {{ ref('int_accounts__opted_out') }} as opted_out)
+    {%- endset -%}
+    {{ product_analytics.delete_rows(relation, condition) }}
 {%- endmacro %}
 
 {#-
@@ -63,8 +64,7 @@
     range leave the table.
 -#}
 {% macro delete_health_outside_account_lifespans(relation) -%}
-    delete from {{ relation }} as health
-    where
+    {%- set condition -%}
         not exists (
             select 1
             from {{ ref('int_accounts__lifespans') }} as lifespans
@@ -74,6 +74,8 @@
         )
         or health.date_day > (select max(reporting_days.date_day) from {{ ref('int_engagement__reporting_days') }} as reporting_days)
         or health.date_day < (select min(reporting_days.date_day) from {{ ref('int_engagement__reporting_days') }} as reporting_days)
+    {%- endset -%}
+    {{ product_analytics.delete_rows(relation, condition, alias="health") }}
 {%- endmacro %}
 
 {#-

@@ -3,6 +3,52 @@
     back `incremental_lookback_hours` before the newest row already processed.
 #}
 
+{#-
+    `materialized` config of the package's incremental models: `incremental` where the engine
+    can delete and update rows (DuckDB, PostgreSQL, ...); `table` on Spark with parquet tables,
+    where every run rebuilds them from all the data (docs/decisions.md, "Spark"), which is
+    a full refresh by construction. Evaluated when dbt parses the project.
+-#}
+{% macro incremental_materialization() -%}
+    {{ return(adapter.dispatch("incremental_materialization", "product_analytics")()) }}
+{%- endmacro %}
+
+{% macro default__incremental_materialization() -%}
+    {{ return("incremental") }}
+{%- endmacro %}
+
+{% macro spark__incremental_materialization() -%}
+    {{ return("table") }}
+{%- endmacro %}
+
+{#-
+    A statement deleting the rows of `relation` (aliased `alias` in `condition`) that meet
+    `condition`: a post-hook removing rows whatever a run recomputed. Engines without
+    row-level delete (Spark on parquet) rewrite the table without those rows instead: the
+    kept rows go to a scratch table that then overwrites the relation (Spark refuses to
+    overwrite a table the same statement reads); the statements run here, and nothing is
+    left for the hook to run.
+-#}
+{% macro delete_rows(relation, condition, alias=none) -%}
+    {{ return(adapter.dispatch("delete_rows", "product_analytics")(relation, condition, alias)) }}
+{%- endmacro %}
+
+{% macro default__delete_rows(relation, condition, alias) -%}
+    {{ return("delete from " ~ relation ~ (" as " ~ alias if alias else "") ~ "\n    where\n" ~ condition) }}
+{%- endmacro %}
+
+{% macro spark__delete_rows(relation, condition, alias) -%}
+    {%- if execute -%}
+        {%- set kept = relation.incorporate(path={"identifier": relation.identifier ~ "__pa_kept_rows"}) -%}
+        {%- do run_query("drop table if exists " ~ kept) -%}
+        {%- do run_query("create table " ~ kept ~ " using parquet as select * from " ~ relation
+            ~ (" as " ~ alias if alias else "") ~ " where not (" ~ condition ~ ")") -%}
+        {%- do run_query("insert overwrite table " ~ relation ~ " select * from " ~ kept) -%}
+        {%- do run_query("drop table " ~ kept) -%}
+    {%- endif -%}
+    {{ return("") }}
+{%- endmacro %}
+
 {#- `full_refresh` config of large incremental models: `--full-refresh` is ignored unless allowed. -#}
 {% macro allow_full_refresh() -%}
     {%- if var("allow_full_refresh") or target.name in ["dev", "test", "ci"] -%}
@@ -66,7 +112,8 @@
     none otherwise: first build, a build from an older version, or a unit test.
 -#}
 {% macro previous_build_with_column(relation, column) -%}
-    {%- if not execute or model.resource_type == "unit_test" -%}
+    {#- Where models are rebuilt every run (Spark: incremental_materialization), no run carries state to the next. -#}
+    {%- if not execute or model.resource_type == "unit_test" or product_analytics.incremental_materialization() != "incremental" -%}
         {{ return(none) }}
     {%- endif -%}
     {%- set existing = adapter.get_relation(database=relation.database, schema=relation.schema, identifier=relation.identifier) -%}
@@ -78,12 +125,13 @@
 
 {#-
     The relation another model's previous build left, found by the model's name; none when it
-    does not exist yet, while dbt parses, and in unit tests. For a model that must see what a
+    does not exist yet, while dbt parses, in unit tests, and where every run rebuilds the models
+    (Spark: incremental_materialization). For a model that must see what a
     model downstream of it held before this run (int_incremental__changes reads the previous
     facts of the events it logs), which a ref() cannot express without a cycle.
 -#}
 {% macro previous_build(model_name) -%}
-    {%- if not execute or model.resource_type == "unit_test" -%}
+    {%- if not execute or model.resource_type == "unit_test" or product_analytics.incremental_materialization() != "incremental" -%}
         {{ return(none) }}
     {%- endif -%}
     {%- set node = graph.nodes["model.product_analytics." ~ model_name] -%}

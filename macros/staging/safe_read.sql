@@ -21,7 +21,7 @@
         "string": dbt.type_string(),
         "identifier": dbt.type_string(),
         "integer": dbt.type_bigint(),
-        "float": "double precision",
+        "float": product_analytics.type_double(),
         "boolean": dbt.type_boolean(),
         "timestamp": dbt.type_timestamp(),
     } -%}

@@ -23,7 +23,7 @@
     {%- set database = product_analytics.segment_database() -%}
     {%- for schema in product_analytics.segment_schemas() -%}
         {%- set schema_relation = api.Relation.create(database=database, schema=schema) -%}
-        {%- set names = list_relations_without_caching(schema_relation).columns["name"].values() | sort -%}
+        {%- set names = product_analytics.table_names_in_schema(schema_relation) | sort -%}
         {%- for table_name in names if table_name | lower not in call_types -%}
             {%- set relation = adapter.get_relation(database=database, schema=schema, identifier=table_name) -%}
             {%- set columns = {} -%}
@@ -41,4 +41,18 @@
         {%- endfor -%}
     {%- endfor -%}
     {{ return(tables) }}
+{%- endmacro %}
+
+{#- The names of the tables and views in a schema, asked of the warehouse (not dbt's cache). -#}
+{% macro table_names_in_schema(schema_relation) -%}
+    {{ return(adapter.dispatch("table_names_in_schema", "product_analytics")(schema_relation)) }}
+{%- endmacro %}
+
+{% macro default__table_names_in_schema(schema_relation) -%}
+    {{ return(list_relations_without_caching(schema_relation).columns["name"].values() | list) }}
+{%- endmacro %}
+
+{#- dbt-spark's listing (`show table extended`) has no `name` column; `show tables` names them in `tableName`. -#}
+{% macro spark__table_names_in_schema(schema_relation) -%}
+    {{ return(run_query("show tables in " ~ schema_relation.schema).columns["tableName"].values() | list) }}
 {%- endmacro %}

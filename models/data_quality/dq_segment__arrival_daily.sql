@@ -15,7 +15,7 @@
 -- Its incremental cutoff reads: depends_on: {{ ref('base_segment__unprocessed_received_days') }}
 
 {{ config(
-    materialized="incremental",
+    materialized=product_analytics.incremental_materialization(),
     unique_key=["source_schema", "received_date"],
     incremental_strategy="delete+insert",
     on_schema_change="fail",
@@ -125,7 +125,7 @@ final as (
         row_counts.received_date,
         cast(coalesce(arrivals.messages, 0) as {{ dbt.type_bigint() }}) as messages,
         cast(row_counts.duplicate_rows as {{ dbt.type_bigint() }}) as duplicate_rows,
-        cast(row_counts.duplicate_rows as double precision) / nullif(row_counts.delivered_rows, 0) as duplicate_share,
+        cast(row_counts.duplicate_rows as {{ product_analytics.type_double() }}) / nullif(row_counts.delivered_rows, 0) as duplicate_share,
         {%- for reason in rejection_reasons %}
         cast(row_counts.{{ reason }}_rows as {{ dbt.type_bigint() }}) as {{ reason }}_rows,
         {%- endfor %}
@@ -134,12 +134,12 @@ final as (
         cast(coalesce(nulled_counts.placeholder_ids_nulled, 0) as {{ dbt.type_bigint() }}) as placeholder_ids_nulled,
         cast(coalesce(nulled_counts.unreadable_values_nulled, 0) as {{ dbt.type_bigint() }}) as unreadable_values_nulled,
         -- Percentiles rounded to the millisecond, so engines agree on interpolated values.
-        cast(round(cast(arrivals.arrival_seconds_p50 as numeric(38, 6)), 3) as double precision) as arrival_seconds_p50,
-        cast(round(cast(arrivals.arrival_seconds_p95 as numeric(38, 6)), 3) as double precision) as arrival_seconds_p95,
-        cast(arrivals.arrival_seconds_max as double precision) as arrival_seconds_max,
+        cast(round(cast(arrivals.arrival_seconds_p50 as numeric(38, 6)), 3) as {{ product_analytics.type_double() }}) as arrival_seconds_p50,
+        cast(round(cast(arrivals.arrival_seconds_p95 as numeric(38, 6)), 3) as {{ product_analytics.type_double() }}) as arrival_seconds_p95,
+        cast(arrivals.arrival_seconds_max as {{ product_analytics.type_double() }}) as arrival_seconds_max,
         cast(coalesce(arrivals.messages_over_a_day_late, 0) as {{ dbt.type_bigint() }}) as messages_over_a_day_late,
-        cast(round(cast(arrivals.load_seconds_p95 as numeric(38, 6)), 3) as double precision) as load_seconds_p95,
-        cast(arrivals.load_seconds_max as double precision) as load_seconds_max,
+        cast(round(cast(arrivals.load_seconds_p95 as numeric(38, 6)), 3) as {{ product_analytics.type_double() }}) as load_seconds_p95,
+        cast(arrivals.load_seconds_max as {{ product_analytics.type_double() }}) as load_seconds_max,
         cast(coalesce(arrivals.messages_written_after_lookback, 0) as {{ dbt.type_bigint() }}) as messages_written_after_lookback
     from row_counts
     left join arrivals

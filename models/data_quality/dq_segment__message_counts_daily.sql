@@ -14,7 +14,7 @@
 -- {{ ref('int_identity__anonymous_links') }} {{ ref('int_incremental__changes') }}
 
 {{ config(
-    materialized="incremental",
+    materialized=product_analytics.incremental_materialization(),
     unique_key=["call_type", "source_schema", "received_date"],
     incremental_strategy="delete+insert",
     full_refresh=product_analytics.allow_full_refresh(),

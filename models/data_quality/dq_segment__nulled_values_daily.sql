@@ -14,7 +14,7 @@
 -- Its incremental cutoff reads: depends_on: {{ ref('base_segment__unprocessed_received_days') }}
 
 {{ config(
-    materialized="incremental",
+    materialized=product_analytics.incremental_materialization(),
     unique_key=["call_type", "source_schema", "received_date"],
     incremental_strategy="delete+insert",
     full_refresh=product_analytics.allow_full_refresh(),

@@ -52,7 +52,7 @@ event_sources as (
 source_lists as (
     select
         event_name,
-        {{ dbt.listagg('source_schema', "', '", "order by source_schema") }} as source_schemas
+        {{ product_analytics.ordered_listagg('source_schema', "', '") }} as source_schemas
     from event_sources
     group by event_name
 ),

@@ -201,7 +201,11 @@ def report(args: argparse.Namespace) -> int:
     except FileNotFoundError as error:
         print(f"report: {error}", file=sys.stderr)
         return 1
-    source = f"DuckDB file {args.path}" if args.target == "duckdb" else "PostgreSQL (PG* environment)"
+    source = {
+        "duckdb": f"DuckDB file {args.path}",
+        "postgres": "PostgreSQL (PG* environment)",
+        "spark": "Spark (DBT_SPARK_HOME)",
+    }[args.target]
     try:
         out = write_report(con, Path(args.out), source, stderr_progress)
     except ReportError as error:

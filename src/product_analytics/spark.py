@@ -28,6 +28,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from product_analytics.schema import RawTable
 from product_analytics.warehouse import DuckDBConnection
 
 SPARK_HOME_ENV = "DBT_SPARK_HOME"
@@ -49,6 +50,7 @@ def session_settings(home: Path) -> dict[str, str]:
     return {
         "spark.sql.warehouse.dir": str(home / "warehouse"),
         "spark.hadoop.javax.jdo.option.ConnectionURL": f"jdbc:derby:;databaseName={home / 'metastore_db'};create=true",
+        "spark.driver.extraJavaOptions": f"-Dderby.stream.error.file={home / 'derby.log'}",
         "spark.sql.session.timeZone": "UTC",
         "spark.ui.enabled": "false",
     }
@@ -58,9 +60,10 @@ class SparkConnection(DuckDBConnection):
     """Raw tables in a DuckDB landing file, published to Spark as parquet; built tables read back.
 
     ``execute``/``query`` run DuckDB SQL over the landing tables and over views of every table
-    dbt built in Spark. ``close`` publishes every raw table (all rows, as parquet) and
-    registers new or changed ones in the Spark metastore (one short Spark session, only when
-    needed). Raises ``subprocess.CalledProcessError`` when the registration fails.
+    dbt built in Spark. ``close``, after any ``execute`` or bulk load (a reader changes
+    nothing), publishes every raw table (all rows, as parquet) and registers new or changed
+    ones in the Spark metastore (one short Spark session, only when needed). Raises
+    ``subprocess.CalledProcessError`` when the registration fails.
     """
 
     def __init__(self, home: Path | None = None) -> None:
@@ -68,6 +71,15 @@ class SparkConnection(DuckDBConnection):
         self.home.mkdir(parents=True, exist_ok=True)
         super().__init__(self.home / "landing.duckdb")
         self._mount_built_tables()
+        self._changed = False
+
+    def execute(self, sql: str) -> None:
+        self._changed = True
+        super().execute(sql)
+
+    def copy_csv(self, table: RawTable, data: str) -> None:
+        self._changed = True
+        super().copy_csv(table, data)
 
     def _mount_built_tables(self) -> None:
         warehouse = self.home / "warehouse"
@@ -120,7 +132,8 @@ class SparkConnection(DuckDBConnection):
             registry_path.write_text(json.dumps(registered))
 
     def close(self) -> None:
-        self.publish()
+        if self._changed:
+            self.publish()
         super().close()
 
 

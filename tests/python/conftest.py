@@ -50,6 +50,8 @@ def make_warehouse(engine: str, name: str, tmp: Path) -> Warehouse:
     """An empty warehouse of the engine, named for one test module or scenario."""
     if engine == "duckdb":
         return Warehouse("duckdb", {"DBT_DUCKDB_PATH": str(tmp / f"{name}.duckdb")})
+    if engine == "spark":
+        return Warehouse("spark", {"DBT_SPARK_HOME": str(tmp / f"{name}.spark")})
     return Warehouse("postgres", postgres_database(f"pa_test_{name}"))
 
 

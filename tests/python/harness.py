@@ -10,10 +10,12 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 from product_analytics.schema import DEMO_SCHEMAS
+from product_analytics.spark import SparkConnection
 from product_analytics.warehouse import Connection, DuckDBConnection, PostgresConnection
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -24,7 +26,8 @@ DEMO_VARS = {"segment_schemas": list(DEMO_SCHEMAS), "property_naming_convention"
 
 @dataclass
 class Warehouse:
-    """One dbt target the tests build into: a DuckDB file or a PostgreSQL database."""
+    """One dbt target the tests build into: a DuckDB file, a PostgreSQL database or a Spark home
+    (``DBT_SPARK_HOME``: metastore, warehouse directory and raw parquet files)."""
 
     target: str
     env: dict[str, str] = field(default_factory=dict)
@@ -36,6 +39,8 @@ class Warehouse:
     def connect(self) -> Connection:
         if self.target == "duckdb":
             return DuckDBConnection(self.duckdb_path)
+        if self.target == "spark":
+            return SparkConnection(Path(self.env["DBT_SPARK_HOME"]))
         return PostgresConnection(dbname=self.env["PGDATABASE"])
 
     @contextmanager
@@ -74,6 +79,48 @@ def _query_with_names(con: Connection, sql: str) -> tuple[list[tuple[Any, ...]],
         cursor.execute(sql)
         names = [d[0] for d in cursor.description]
         return list(cursor.fetchall()), names
+
+
+def snapshot(
+    warehouse: Warehouse,
+    schemas: tuple[str, ...],
+    *,
+    skipped_tables: set[str] | frozenset[str] = frozenset(),
+    skipped_columns: Mapping[str, tuple[str, ...]] | None = None,
+    float_digits: int | None = None,
+) -> dict[str, list[tuple[Any, ...]]]:
+    """Every table of ``schemas`` (``schema.table`` -> its rows as tuples, in a canonical order)
+    for comparing two builds row for row; views are left out (on Spark, where the tables are
+    read through DuckDB views of their parquet files, those views are the tables).
+
+    ``skipped_tables`` are left out and ``skipped_columns`` (table -> column names) dropped
+    from the rows. ``float_digits`` rounds floating-point and decimal values to that many
+    significant digits (two engines may differ in the last bits of a division or a sum);
+    None compares them exactly.
+    """
+    table_type = "VIEW" if warehouse.target == "spark" else "BASE TABLE"
+    relations = warehouse.rows(
+        "select table_schema, table_name from information_schema.tables "
+        f"where table_schema in ({', '.join(repr(s) for s in schemas)}) and table_type = '{table_type}' order by 1, 2"
+    )
+    tables = {}
+    for relation in relations:
+        name = f"{relation['table_schema']}.{relation['table_name']}"
+        if name in skipped_tables:
+            continue
+        skipped = (skipped_columns or {}).get(name, ())
+        rows = [
+            tuple(_rounded(value, float_digits) for column, value in r.items() if column not in skipped)
+            for r in warehouse.rows(f"select * from {name}")
+        ]
+        tables[name] = sorted(rows, key=lambda row: tuple((v is None, str(v)) for v in row))
+    return tables
+
+
+def _rounded(value: Any, digits: int | None) -> Any:
+    if digits is None or isinstance(value, bool) or not isinstance(value, (float, Decimal)):
+        return value
+    return float(f"{float(value):.{digits}g}")
 
 
 def as_date(value: Any) -> date:

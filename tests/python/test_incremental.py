@@ -34,7 +34,7 @@ from typing import Any
 
 import pytest
 from conftest import ENGINES, load_generated, make_warehouse
-from harness import DBT, DEMO_VARS, ROOT, Warehouse
+from harness import DBT, DEMO_VARS, ROOT, Warehouse, snapshot
 
 from product_analytics.generator import GeneratorConfig
 from product_analytics.schema import TABLES
@@ -523,22 +523,7 @@ RUN_STATE_TABLES = {
 
 
 def _snapshot(warehouse: Warehouse) -> dict[str, list[tuple[Any, ...]]]:
-    relations = warehouse.rows(
-        "select table_schema, table_name from information_schema.tables "
-        f"where table_schema in {COMPARED_SCHEMAS} and table_type = 'BASE TABLE' order by 1, 2"
-    )
-    snapshot = {}
-    for relation in relations:
-        name = f"{relation['table_schema']}.{relation['table_name']}"
-        if name in RUN_STATE_TABLES:
-            continue
-        skipped = RUN_HISTORY_COLUMNS.get(name, ())
-        rows = [
-            tuple(value for column, value in r.items() if column not in skipped)
-            for r in warehouse.rows(f"select * from {name}")
-        ]
-        snapshot[name] = sorted(rows, key=lambda row: tuple((v is None, str(v)) for v in row))
-    return snapshot
+    return snapshot(warehouse, COMPARED_SCHEMAS, skipped_tables=RUN_STATE_TABLES, skipped_columns=RUN_HISTORY_COLUMNS)
 
 
 @pytest.mark.parametrize("engine", ENGINES)

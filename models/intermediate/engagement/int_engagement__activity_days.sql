@@ -14,7 +14,7 @@
 {#- The pre-hook empties the changed days first: rows of users and accounts no longer on them go too. #}
 
 {{ config(
-    materialized="incremental",
+    materialized=product_analytics.incremental_materialization(),
     unique_key="date_day",
     incremental_strategy="delete+insert",
     on_schema_change="fail",

@@ -23,7 +23,7 @@ reached_steps as (
         {{ step_number }} as step_number,
         step_{{ step_number }}_at as reached_at,
         {%- if step_number == 1 %}
-        cast(null as double precision) as seconds_from_previous
+        cast(null as {{ product_analytics.type_double() }}) as seconds_from_previous
         {%- else %}
         {{ product_analytics.seconds_between("step_" ~ (step_number - 1) ~ "_at", "step_" ~ step_number ~ "_at") }}
             as seconds_from_previous

@@ -11,7 +11,7 @@
 -- depends_on: {{ ref('base_segment__unprocessed_received_days') }}
 
 {{ config(
-    materialized="incremental",
+    materialized=product_analytics.incremental_materialization(),
     unique_key="anonymous_id",
     incremental_strategy="delete+insert",
     full_refresh=product_analytics.allow_full_refresh(),

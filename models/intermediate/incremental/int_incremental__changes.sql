@@ -28,7 +28,7 @@
 -- {{ ref('int_accounts__group_calls') }} and {{ product_analytics.linking_calls_dependencies() }}
 
 {{ config(
-    materialized="incremental",
+    materialized=product_analytics.incremental_materialization(),
     incremental_strategy="append",
     on_schema_change="fail",
     full_refresh=product_analytics.allow_full_refresh(),

@@ -14,7 +14,7 @@
 {#- The pre-hook empties the changed days first: rows of events no longer on them go too. #}
 
 {{ config(
-    materialized="incremental",
+    materialized=product_analytics.incremental_materialization(),
     unique_key="event_date",
     incremental_strategy="delete+insert",
     on_schema_change="fail",

@@ -22,7 +22,7 @@
 -- Read only by incremental runs: depends_on: {{ ref('int_incremental__changes') }}
 
 {{ config(
-    materialized="incremental",
+    materialized=product_analytics.incremental_materialization(),
     unique_key="event_id",
     incremental_strategy="delete+insert",
     on_schema_change="fail",

@@ -140,9 +140,9 @@ final as (
         cast(daa as {{ dbt.type_bigint() }}) as daa,
         cast(waa as {{ dbt.type_bigint() }}) as waa,
         cast(maa as {{ dbt.type_bigint() }}) as maa,
-        cast(daa as double precision) / nullif(maa, 0) as daa_over_maa,
+        cast(daa as {{ product_analytics.type_double() }}) / nullif(maa, 0) as daa_over_maa,
         cast(total_accounts as {{ dbt.type_bigint() }}) as total_accounts,
-        cast(daa as double precision) / nullif(total_accounts, 0) as daa_pct,
+        cast(daa as {{ product_analytics.type_double() }}) / nullif(total_accounts, 0) as daa_pct,
         cast(multi_user_active_accounts as {{ dbt.type_bigint() }}) as multi_user_active_accounts
     from running_counts
 )

@@ -70,7 +70,7 @@ final as (
         cast(running_counts.dau as {{ dbt.type_bigint() }}) as dau,
         cast(running_counts.wau as {{ dbt.type_bigint() }}) as wau,
         cast(running_counts.mau as {{ dbt.type_bigint() }}) as mau,
-        cast(running_counts.dau as double precision) / nullif(running_counts.mau, 0) as dau_over_mau,
+        cast(running_counts.dau as {{ product_analytics.type_double() }}) / nullif(running_counts.mau, 0) as dau_over_mau,
         cast(coalesce(new_users.new_users, 0) as {{ dbt.type_bigint() }}) as new_users,
         cast(running_counts.power_users as {{ dbt.type_bigint() }}) as power_users
     from running_counts

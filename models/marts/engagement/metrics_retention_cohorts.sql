@@ -112,7 +112,7 @@ final as (
         cast(cells.period_number as {{ dbt.type_int() }}) as period_number,
         cast(cells.cohort_size as {{ dbt.type_bigint() }}) as cohort_size,
         cast(coalesce(retained.retained, 0) as {{ dbt.type_bigint() }}) as retained,
-        cast(coalesce(retained.retained, 0) as double precision) / cells.cohort_size as retention_rate,
+        cast(coalesce(retained.retained, 0) as {{ product_analytics.type_double() }}) / cells.cohort_size as retention_rate,
         -- The period's last day (the day before the next period starts) is on or before the last day of data.
         cells.next_period_start <= {{ product_analytics.add_days("last_day.last_day", 1) }} as is_complete
     from cells

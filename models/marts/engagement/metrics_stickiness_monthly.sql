@@ -89,7 +89,7 @@ final as (
         cast(entities as {{ dbt.type_bigint() }}) as entities,
         cast(entities_active_at_least as {{ dbt.type_bigint() }}) as entities_active_at_least,
         cast(active_entities as {{ dbt.type_bigint() }}) as active_entities,
-        cast(entities as double precision) / nullif(active_entities, 0) as share_of_active,
+        cast(entities as {{ product_analytics.type_double() }}) / nullif(active_entities, 0) as share_of_active,
         cast(days_in_month as {{ dbt.type_int() }}) as days_in_month,
         {{ product_analytics.add_days(dbt.dateadd("month", 1, "month_start"), -1) }} <= last_day_of_data as is_complete
     from counted

@@ -52,10 +52,10 @@ final as (
         step_number,
         step_name,
         cast(entities as {{ dbt.type_bigint() }}) as entities,
-        cast(entities as double precision) / nullif(
+        cast(entities as {{ product_analytics.type_double() }}) / nullif(
             lag(entities) over (partition by funnel_name, entity_type order by step_number), 0
         ) as conversion_from_previous,
-        cast(entities as double precision) / nullif(
+        cast(entities as {{ product_analytics.type_double() }}) / nullif(
             first_value(entities) over (partition by funnel_name, entity_type order by step_number), 0
         ) as conversion_from_start,
         case when step_number > 1 then median_seconds_from_previous end as median_seconds_from_previous

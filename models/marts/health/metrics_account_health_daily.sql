@@ -38,7 +38,7 @@
 -- Read only by incremental runs: depends_on: {{ ref('int_incremental__changes') }}
 
 {{ config(
-    materialized="incremental",
+    materialized=product_analytics.incremental_materialization(),
     unique_key=["account_id", "date_day"],
     incremental_strategy="delete+insert",
     on_schema_change="fail",
@@ -341,20 +341,20 @@ components as (
         measures.*,
         case
             when measures.members = 0 then 0
-            else least(1.0, cast(measures.active_users as double precision) / measures.members)
+            else least(1.0, cast(measures.active_users as {{ product_analytics.type_double() }}) / measures.members)
         end as breadth,  -- noqa: RF04
         case
             when measures.active_users = 0 then 0
             -- Mean active days per active user, against the target.
-            else least(1.0, cast(measures.active_user_days as double precision) / measures.active_users / {{ health.frequency_target_days }})
+            else least(1.0, cast(measures.active_user_days as {{ product_analytics.type_double() }}) / measures.active_users / {{ health.frequency_target_days }})
         end as frequency,
         case
             when plan_size.feature_count = 0 then 0
-            else cast(measures.features_used as double precision) / plan_size.feature_count
+            else cast(measures.features_used as {{ product_analytics.type_double() }}) / plan_size.feature_count
         end as adoption,
         case
             when measures.previous_events = 0 then case when measures.recent_events > 0 then 1 else 0 end
-            else least(1.0, cast(measures.recent_events as double precision) / measures.previous_events)
+            else least(1.0, cast(measures.recent_events as {{ product_analytics.type_double() }}) / measures.previous_events)
         end as momentum
     from measures
     cross join plan_size
@@ -368,7 +368,7 @@ scores as (
             + {{ health.weights.frequency }} * components.frequency
             + {{ health.weights.adoption }} * components.adoption
             + {{ health.weights.momentum }} * components.momentum
-        ) as numeric(38, 12)), 4) as double precision) as health_score
+        ) as numeric(38, 12)), 4) as {{ product_analytics.type_double() }}) as health_score
     from components
 ),
 
@@ -382,10 +382,10 @@ final as (
         cast(features_used as {{ dbt.type_bigint() }}) as features_used,
         cast(recent_events as {{ dbt.type_bigint() }}) as recent_activity_events,
         cast(previous_events as {{ dbt.type_bigint() }}) as previous_activity_events,
-        cast(breadth as double precision) as breadth,  -- noqa: RF04
-        cast(frequency as double precision) as frequency,
-        cast(adoption as double precision) as adoption,
-        cast(momentum as double precision) as momentum,
+        cast(breadth as {{ product_analytics.type_double() }}) as breadth,  -- noqa: RF04
+        cast(frequency as {{ product_analytics.type_double() }}) as frequency,
+        cast(adoption as {{ product_analytics.type_double() }}) as adoption,
+        cast(momentum as {{ product_analytics.type_double() }}) as momentum,
         health_score,
         cast({{ product_analytics.health_tier("health_score", health) }} as {{ dbt.type_string() }}) as health_tier
     from scores

@@ -9,7 +9,7 @@
 -- depends_on: {{ ref('base_segment__unprocessed_received_days') }}
 
 {{ config(
-    materialized="incremental",
+    materialized=product_analytics.incremental_materialization(),
     unique_key="message_id",
     incremental_strategy="delete+insert",
     on_schema_change="append_new_columns",
