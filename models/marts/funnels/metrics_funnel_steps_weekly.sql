@@ -49,7 +49,7 @@ step_counts as (
         cohort_week,
         step_number,
         count(*) as entities,
-        {{ product_analytics.median("seconds_from_previous") }} as median_seconds_from_previous
+        {{ product_analytics.percentile_cont("seconds_from_previous", 0.5) }} as median_seconds_from_previous
     from reached_steps
     group by funnel_name, entity_type, cohort_week, step_number
 ),
