@@ -82,7 +82,6 @@ arrivals as (
     select
         source_schema,
         received_date,
-        count(*) as messages,
         sum(case when is_event_at_adjusted then 1 else 0 end) as clock_skew_clamps,
         {{ product_analytics.percentile_cont('arrival_seconds', 0.5) }} as arrival_seconds_p50,
         {{ product_analytics.percentile_cont('arrival_seconds', 0.95) }} as arrival_seconds_p95,
@@ -99,6 +98,8 @@ row_counts as (
     select
         source_schema,
         received_date,
+        -- The kept copies are the staged messages, one per message id.
+        sum(case when outcome = 'kept' then row_count else 0 end) as kept_rows,
         sum(case when outcome = 'duplicate' then row_count else 0 end) as duplicate_rows,
         sum(case when outcome in ('kept', 'duplicate') then row_count else 0 end) as delivered_rows,
         {%- for reason in rejection_reasons %}
@@ -123,7 +124,7 @@ final as (
     select
         row_counts.source_schema,
         row_counts.received_date,
-        cast(coalesce(arrivals.messages, 0) as {{ dbt.type_bigint() }}) as messages,
+        cast(row_counts.kept_rows as {{ dbt.type_bigint() }}) as messages,
         cast(row_counts.duplicate_rows as {{ dbt.type_bigint() }}) as duplicate_rows,
         cast(row_counts.duplicate_rows as double precision) / nullif(row_counts.delivered_rows, 0) as duplicate_share,
         {%- for reason in rejection_reasons %}
