@@ -9,10 +9,16 @@
     nulled by staging come from dq_segment__nulled_values_daily (every delivered copy).
 
     Incremental by day received, like dq_segment__message_counts_daily (whose row counts it
-    reads): a run recomputes the days from the incremental cutoff on.
+    reads): a run recomputes the days from the incremental cutoff on. Its messages, duplicate
+    and rejected rows add up to the raw rows of the day: base_segment__unprocessed_received_days
+    compares them with the raw tables to find rows not processed yet.
 #}
 
--- Its incremental cutoff reads: depends_on: {{ ref('base_segment__unprocessed_received_days') }}
+-- base_segment__unprocessed_received_days reads this model's previous build as what was
+-- processed, so it is built after every model that re-reads the days listed there (each is
+-- upstream of it): a run stopped before this commits leaves those days to the next run.
+-- depends_on: {{ ref('base_segment__unprocessed_received_days') }}
+-- {{ ref('int_identity__anonymous_links') }} {{ ref('int_incremental__changes') }}
 
 {{ config(
     materialized="incremental",
