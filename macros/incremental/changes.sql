@@ -6,6 +6,47 @@
 #}
 
 {#-
+    The models that apply int_incremental__changes, each by its own flag column
+    `is_applied_to_<consumer>` (one list: the log's columns, the cleanup of fully applied rows
+    and every macro below derive from it). A new consumer is added here and in the log's yml.
+-#}
+{% macro change_consumers() -%}
+    {{ return(["fct_events", "activity_days", "health", "tracking_plan_event_days", "tracking_plan_property_days"]) }}
+{%- endmacro %}
+
+{#- The flag column of a consumer; an unknown consumer is a programming error, named. -#}
+{% macro applied_flag(consumer) -%}
+    {%- if consumer not in product_analytics.change_consumers() -%}
+        {{ exceptions.raise_compiler_error(
+            "product_analytics: '" ~ consumer ~ "' is not one of change_consumers() ("
+            ~ product_analytics.change_consumers() | join(", ") ~ "): add it there to read int_incremental__changes"
+        ) }}
+    {%- endif -%}
+    {{ return("is_applied_to_" ~ consumer) }}
+{%- endmacro %}
+
+{#- Every consumer's flag, false: the flag columns of a newly logged row. -#}
+{% macro unapplied_flags() -%}
+    {%- for consumer in product_analytics.change_consumers() -%}
+        false as {{ product_analytics.applied_flag(consumer) }}{{ ",\n        " if not loop.last }}
+    {%- endfor -%}
+{%- endmacro %}
+
+{#- True on a row every consumer has applied (the next run drops it). -#}
+{% macro applied_by_every_consumer() -%}
+    {%- for consumer in product_analytics.change_consumers() -%}
+        {{ product_analytics.applied_flag(consumer) }}{{ " and " if not loop.last }}
+    {%- endfor -%}
+{%- endmacro %}
+
+{#- `event_id`: the events the consumer has not applied yet (recomputed by fct_events). -#}
+{% macro changed_event_ids(consumer) -%}
+    select changes.event_id
+    from {{ ref('int_incremental__changes') }} as changes
+    where changes.event_id is not null and not changes.{{ product_analytics.applied_flag(consumer) }}
+{%- endmacro %}
+
+{#-
     `date_day`: the days (reporting time zone) holding an event the consumer has not applied
     yet, where the event was before (it may have moved to another day) and where it is now in
     fct_events. The scope as whole days; distinct.
@@ -16,17 +57,13 @@
     where
         changes.event_id is not null
         and changes.date_day is not null
-        and not changes.is_applied_to_{{ consumer }}
+        and not changes.{{ product_analytics.applied_flag(consumer) }}
 
     union
 
     select events.event_date as date_day
     from {{ ref('fct_events') }} as events
-    where events.event_id in (
-        select changes.event_id
-        from {{ ref('int_incremental__changes') }} as changes
-        where changes.event_id is not null and not changes.is_applied_to_{{ consumer }}
-    )
+    where events.event_id in ({{ product_analytics.changed_event_ids(consumer) }})
 {%- endmacro %}
 
 {#-
@@ -44,7 +81,7 @@
             changes.account_id,
             changes.date_day
         from {{ ref('int_incremental__changes') }} as changes
-        where changes.account_id is not null and not changes.is_applied_to_{{ consumer }}
+        where changes.account_id is not null and not changes.{{ product_analytics.applied_flag(consumer) }}
 
         union all
 
@@ -54,11 +91,7 @@
         from {{ ref('fct_events') }} as events
         where
             events.account_id is not null
-            and events.event_id in (
-                select changes.event_id
-                from {{ ref('int_incremental__changes') }} as changes
-                where changes.event_id is not null and not changes.is_applied_to_{{ consumer }}
-            )
+            and events.event_id in ({{ product_analytics.changed_event_ids(consumer) }})
     ) as account_days
     group by account_days.account_id
 {%- endmacro %}
@@ -82,6 +115,6 @@
 
 {% macro default__mark_changes_applied(consumer) -%}
     update {{ ref('int_incremental__changes') }}
-    set is_applied_to_{{ consumer }} = true
-    where not is_applied_to_{{ consumer }}
+    set {{ product_analytics.applied_flag(consumer) }} = true
+    where not {{ product_analytics.applied_flag(consumer) }}
 {%- endmacro %}
