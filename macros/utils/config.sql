@@ -71,7 +71,8 @@
     {%- if database is not none and (database is not string or not modules.re.fullmatch("[A-Za-z0-9_\-]+", database)) -%}
         {{ return(product_analytics.config_error("segment_database", "null (the target's database) or a database name", database, errors)) }}
     {%- endif -%}
-    {{ return(database if database else target.database) }}
+    {#- Spark has no database level: none there. -#}
+    {{ return(database if database else (target.database or none)) }}
 {%- endmacro %}
 
 {% macro reporting_timezone(errors=none) -%}
