@@ -43,7 +43,7 @@ select
     signup_week,
     count(*) as signups,
     count(seconds_to_value) as reached_value,
-    {{ product_analytics.median("seconds_to_value") }} / 3600.0 as median_hours_to_value
+    {{ product_analytics.percentile_cont("seconds_to_value", 0.5) }} / 3600.0 as median_hours_to_value
 from times_to_value
 group by signup_week
 order by signup_week

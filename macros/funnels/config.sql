@@ -90,11 +90,7 @@
 
 {#- `funnel_strategy`, validated: `auto` (the engine's step matching) or `portable` (the default SQL on every engine). -#}
 {% macro config_funnel_strategy(errors=none) -%}
-    {%- set strategy = var("funnel_strategy") -%}
-    {%- if strategy not in ["auto", "portable"] -%}
-        {{ return(product_analytics.config_error("funnel_strategy", "auto or portable", strategy, errors)) }}
-    {%- endif -%}
-    {{ return(strategy) }}
+    {{ return(product_analytics.config_choice("funnel_strategy", ["auto", "portable"], errors, expected="auto or portable")) }}
 {%- endmacro %}
 
 {#- The most steps of any configured funnel: fct_funnel_conversions has step_1_at .. step_<n>_at (2 when there is no funnel). -#}

@@ -1,29 +1,49 @@
 {#
     The scope of an incremental run, read from int_incremental__changes (see that model).
     Each macro returns one select with the columns named below; `consumer` is the model
-    reading it (fct_events, activity_days, health, tracking_plan_event_days or
-    tracking_plan_property_days: the flag its post-hook
-    mark_changes_applied sets), so only the rows it has not applied yet count.
+    reading it (one of change_consumers(): the flag its post-hook mark_changes_applied
+    sets), so only the rows it has not applied yet count.
 #}
 
 {#-
-    `event_id`, `user_id`, `account_id`, `date_day`: the events the consumer has not applied
-    yet as fct_events holds them now (user, account and event_date after this run's
-    fct_events); an event fct_events no longer holds (a deleted user's, an opted-out
-    account's) has no row. Where the events were before is in int_incremental__changes.
+    The models that apply int_incremental__changes, each by its own flag column
+    `is_applied_to_<consumer>` (one list: the log's columns, the cleanup of fully applied rows
+    and every macro below derive from it). A new consumer is added here and in the log's yml.
 -#}
-{% macro changed_events_now(consumer) -%}
-    select
-        events.event_id,
-        events.user_id,
-        events.account_id,
-        events.event_date as date_day
-    from {{ ref('fct_events') }} as events
-    where events.event_id in (
-        select changes.event_id
-        from {{ ref('int_incremental__changes') }} as changes
-        where changes.event_id is not null and not changes.is_applied_to_{{ consumer }}
-    )
+{% macro change_consumers() -%}
+    {{ return(["fct_events", "activity_days", "health", "tracking_plan_event_days", "tracking_plan_property_days"]) }}
+{%- endmacro %}
+
+{#- The flag column of a consumer; an unknown consumer is a programming error, named. -#}
+{% macro applied_flag(consumer) -%}
+    {%- if consumer not in product_analytics.change_consumers() -%}
+        {{ exceptions.raise_compiler_error(
+            "product_analytics: '" ~ consumer ~ "' is not one of change_consumers() ("
+            ~ product_analytics.change_consumers() | join(", ") ~ "): add it there to read int_incremental__changes"
+        ) }}
+    {%- endif -%}
+    {{ return("is_applied_to_" ~ consumer) }}
+{%- endmacro %}
+
+{#- Every consumer's flag, false: the flag columns of a newly logged row. -#}
+{% macro unapplied_flags() -%}
+    {%- for consumer in product_analytics.change_consumers() -%}
+        false as {{ product_analytics.applied_flag(consumer) }}{{ ",\n        " if not loop.last }}
+    {%- endfor -%}
+{%- endmacro %}
+
+{#- True on a row every consumer has applied (the next run drops it). -#}
+{% macro applied_by_every_consumer() -%}
+    {%- for consumer in product_analytics.change_consumers() -%}
+        {{ product_analytics.applied_flag(consumer) }}{{ " and " if not loop.last }}
+    {%- endfor -%}
+{%- endmacro %}
+
+{#- `event_id`: the events the consumer has not applied yet (recomputed by fct_events). -#}
+{% macro changed_event_ids(consumer) -%}
+    select changes.event_id
+    from {{ ref('int_incremental__changes') }} as changes
+    where changes.event_id is not null and not changes.{{ product_analytics.applied_flag(consumer) }}
 {%- endmacro %}
 
 {#-
@@ -37,12 +57,13 @@
     where
         changes.event_id is not null
         and changes.date_day is not null
-        and not changes.is_applied_to_{{ consumer }}
+        and not changes.{{ product_analytics.applied_flag(consumer) }}
 
     union
 
-    select events_now.date_day
-    from ({{ product_analytics.changed_events_now(consumer) }}) as events_now
+    select events.event_date as date_day
+    from {{ ref('fct_events') }} as events
+    where events.event_id in ({{ product_analytics.changed_event_ids(consumer) }})
 {%- endmacro %}
 
 {#-
@@ -50,8 +71,8 @@
     applied yet, where the event was before (its user or day may have changed) and where it
     is now in fct_events; resolved users only (an event without a user is never activity).
     The scope of a table with one row per user and day (or finer): the rows of these cells,
-    and only those, can have changed. A late event on an old day names its user's cell, not
-    the whole day. Distinct.
+    and only those, can have changed, so a late event on an old day names its user's cell,
+    not the whole day. Distinct.
 -#}
 {% macro changed_user_days(consumer) -%}
     select
@@ -62,15 +83,32 @@
         changes.event_id is not null
         and changes.user_id is not null
         and changes.date_day is not null
-        and not changes.is_applied_to_{{ consumer }}
+        and not changes.{{ product_analytics.applied_flag(consumer) }}
 
     union
 
     select
-        events_now.user_id,
-        events_now.date_day
-    from ({{ product_analytics.changed_events_now(consumer) }}) as events_now
-    where events_now.user_id is not null
+        events.user_id,
+        events.event_date as date_day
+    from {{ ref('fct_events') }} as events
+    where
+        events.user_id is not null
+        and events.event_id in ({{ product_analytics.changed_event_ids(consumer) }})
+{%- endmacro %}
+
+{#-
+    Pre-hook of a model keyed by user and day (columns user_id, date_day): delete the rows of
+    the cells of changed_user_days, before the run appends their recomputed rows.
+-#}
+{% macro delete_changed_user_days(relation, consumer) -%}
+    delete from {{ relation }} as user_days
+    where exists (
+        select 1
+        from ({{ product_analytics.changed_user_days(consumer) }}) as changed
+        where
+            changed.user_id = user_days.user_id
+            and changed.date_day = user_days.date_day
+    )
 {%- endmacro %}
 
 {#-
@@ -88,15 +126,17 @@
             changes.account_id,
             changes.date_day
         from {{ ref('int_incremental__changes') }} as changes
-        where changes.account_id is not null and not changes.is_applied_to_{{ consumer }}
+        where changes.account_id is not null and not changes.{{ product_analytics.applied_flag(consumer) }}
 
         union all
 
         select
-            events_now.account_id,
-            events_now.date_day
-        from ({{ product_analytics.changed_events_now(consumer) }}) as events_now
-        where events_now.account_id is not null
+            events.account_id,
+            events.event_date as date_day
+        from {{ ref('fct_events') }} as events
+        where
+            events.account_id is not null
+            and events.event_id in ({{ product_analytics.changed_event_ids(consumer) }})
     ) as account_days
     group by account_days.account_id
 {%- endmacro %}
@@ -108,21 +148,6 @@
 -#}
 {% macro mark_changes_applied(consumer) -%}
     update {{ ref('int_incremental__changes') }}
-    set is_applied_to_{{ consumer }} = true
-    where not is_applied_to_{{ consumer }}
-{%- endmacro %}
-
-{#-
-    Pre-hook of a model keyed by user and day (user_id, date_day columns): delete the rows of
-    the cells of changed_user_days, before the run appends their recomputed rows.
--#}
-{% macro delete_changed_user_days(relation, consumer) -%}
-    delete from {{ relation }} as user_days
-    where exists (
-        select 1
-        from ({{ product_analytics.changed_user_days(consumer) }}) as changed
-        where
-            changed.user_id = user_days.user_id
-            and changed.date_day = user_days.date_day
-    )
+    set {{ product_analytics.applied_flag(consumer) }} = true
+    where not {{ product_analytics.applied_flag(consumer) }}
 {%- endmacro %}

@@ -114,13 +114,8 @@
         {%- do values.append(("excluded_ids", product_analytics.excluded_ids() | sort)) -%}
     {%- endif -%}
     {%- if "declared_types" in groups -%}
-        {%- for variable in ["user_traits", "account_traits"] -%}
-            {%- set traits = {} -%}
-            {%- for trait in product_analytics.config_traits(variable) -%}
-                {%- do traits.update({trait.name: trait.kind}) -%}
-            {%- endfor -%}
-            {%- do values.append((variable, traits)) -%}
-        {%- endfor -%}
+        {%- do values.append(("user_traits", product_analytics.config_trait_kinds("user_traits"))) -%}
+        {%- do values.append(("account_traits", product_analytics.config_trait_kinds("account_traits"))) -%}
         {%- do values.append(("opt_out_trait", var("opt_out_trait"))) -%}
     {%- endif -%}
     {%- if "accounts" in groups -%}

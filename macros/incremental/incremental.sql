@@ -5,7 +5,7 @@
 
 {#- `full_refresh` config of large incremental models: `--full-refresh` is ignored unless allowed. -#}
 {% macro allow_full_refresh() -%}
-    {%- if var("allow_full_refresh") or target.name in ["dev", "test", "ci"] -%}
+    {%- if product_analytics.config_boolean("allow_full_refresh") or target.name in ["dev", "test", "ci"] -%}
         {{ return(none) }}
     {%- endif -%}
     {{ return(false) }}

@@ -11,43 +11,38 @@
     in hashed columns, never an unsalted (dictionary-reversible) hash.
 #}
 
-{#- SQL reading the salt from the engine session (null when unset); none on engines without one. -#}
+{#-
+    How this engine's sessions hold the salt: {"sql": the SQL reading it (null when unset),
+    "instructions": how to give the sessions the salt (for messages)}; sql is none on engines
+    without a session setting.
+-#}
 {% macro pii_session_salt() -%}
     {{ return(adapter.dispatch("pii_session_salt", "product_analytics")()) }}
 {%- endmacro %}
 
 {% macro default__pii_session_salt() -%}
-    {{ return(none) }}
+    {{ return({"sql": none, "instructions": "this engine has no session setting for the salt in this package yet"}) }}
 {%- endmacro %}
 
 {% macro duckdb__pii_session_salt() -%}
-    {{ return("nullif(getvariable('product_analytics_pii_salt'), '')") }}
+    {{ return({
+        "sql": "nullif(getvariable('product_analytics_pii_salt'), '')",
+        "instructions": "set the environment variable PRODUCT_ANALYTICS_PII_SALT and load the dbt-duckdb plugin in the profile:"
+            ~ " `plugins: [{module: product_analytics.duckdb_plugin}]` (README, \"PII salt\")",
+    }) }}
 {%- endmacro %}
 
 {% macro postgres__pii_session_salt() -%}
-    {{ return("nullif(current_setting('product_analytics.pii_salt', true), '')") }}
-{%- endmacro %}
-
-{#- How to give this engine's sessions the salt (for messages). -#}
-{% macro pii_salt_instructions() -%}
-    {{ return(adapter.dispatch("pii_salt_instructions", "product_analytics")()) }}
-{%- endmacro %}
-
-{% macro default__pii_salt_instructions() -%}
-    {{ return("this engine has no session setting for the salt in this package yet") }}
-{%- endmacro %}
-
-{% macro duckdb__pii_salt_instructions() -%}
-    {{ return("set the environment variable PRODUCT_ANALYTICS_PII_SALT and load the dbt-duckdb plugin in the profile: `plugins: [{module: product_analytics.duckdb_plugin}]` (README, \"PII salt\")") }}
-{%- endmacro %}
-
-{% macro postgres__pii_salt_instructions() -%}
-    {{ return("export PGOPTIONS=\"-c product_analytics.pii_salt=$PRODUCT_ANALYTICS_PII_SALT\" before running dbt (libpq passes it to every session; README, \"PII salt\")") }}
+    {{ return({
+        "sql": "nullif(current_setting('product_analytics.pii_salt', true), '')",
+        "instructions": "export PGOPTIONS=\"-c product_analytics.pii_salt=$PRODUCT_ANALYTICS_PII_SALT\" before running dbt"
+            ~ " (libpq passes it to every session; README, \"PII salt\")",
+    }) }}
 {%- endmacro %}
 
 {#- True when the current session holds a non-empty salt (asked of the engine; the salt never returns to dbt). -#}
 {% macro pii_salt_is_set() -%}
-    {%- set expression = product_analytics.pii_session_salt() -%}
+    {%- set expression = product_analytics.pii_session_salt()["sql"] -%}
     {%- if not execute or expression is none -%}
         {{ return(false) }}
     {%- endif -%}
@@ -61,7 +56,7 @@
 -#}
 {% macro pii_salt_sql() -%}
     {%- if product_analytics.pii_salt_is_set() -%}
-        {{ return(product_analytics.pii_session_salt()) }}
+        {{ return(product_analytics.pii_session_salt()["sql"]) }}
     {%- endif -%}
     {{ return("''") }}
 {%- endmacro %}
@@ -82,7 +77,7 @@
             "pii_hash_salt",
             "unset: the variable is no longer read, since dbt writes variables to target/run_results.json and"
             ~ " logs/dbt.log, where the salt would leak. Give the salt to the engine session instead: "
-            ~ product_analytics.pii_salt_instructions() ~ ". (The value is not shown: it is a secret)",
+            ~ product_analytics.pii_session_salt()["instructions"] ~ ". (The value is not shown: it is a secret)",
             "(hidden)",
             errors,
         )) }}
@@ -101,7 +96,7 @@
             {%- do exceptions.warn(
                 "product_analytics: the PII columns " ~ hashed | join(", ") ~ " (pii_hashed_columns) are hashed"
                 ~ " WITHOUT a salt: anyone with a list of candidate values can reverse the hashes. To salt them, "
-                ~ product_analytics.pii_salt_instructions() ~ "."
+                ~ product_analytics.pii_session_salt()["instructions"] ~ "."
             ) -%}
         {%- endif -%}
     {%- endif -%}

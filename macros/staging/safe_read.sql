@@ -10,7 +10,7 @@
     values nulled, with the same macros.
 #}
 
-{#- The kinds a column can be declared as (trait maps use the same names). -#}
+{#- The kinds a column can be declared as: the types of the trait maps (config_traits) and what safe_read() reads. -#}
 {% macro declared_kinds() -%}
     {{ return(["string", "integer", "float", "boolean", "timestamp"]) }}
 {%- endmacro %}

@@ -221,18 +221,14 @@
     safe_read() in every source schema, whatever each stores it as.
 -#}
 {% macro segment_declared_columns(call_type) -%}
-    {%- set declared = {} -%}
     {%- if call_type == "identifies" -%}
-        {%- for trait in product_analytics.config_traits("user_traits") -%}
-            {%- do declared.update({trait.name: trait.kind}) -%}
-        {%- endfor -%}
+        {{ return(product_analytics.config_trait_kinds("user_traits")) }}
     {%- elif call_type == "groups" -%}
-        {%- for trait in product_analytics.config_traits("account_traits") -%}
-            {%- do declared.update({trait.name: trait.kind}) -%}
-        {%- endfor -%}
+        {%- set declared = product_analytics.config_trait_kinds("account_traits") -%}
         {%- do declared.update({product_analytics.config_non_empty_string("opt_out_trait"): "boolean", "created_at": "timestamp"}) -%}
+        {{ return(declared) }}
     {%- endif -%}
-    {{ return(declared) }}
+    {{ return({}) }}
 {%- endmacro %}
 
 {#-

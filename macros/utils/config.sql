@@ -84,11 +84,7 @@
 {%- endmacro %}
 
 {% macro week_start(errors=none) -%}
-    {%- set day = var("week_start") -%}
-    {%- if day not in ["monday", "sunday"] -%}
-        {{ return(product_analytics.config_error("week_start", "'monday' or 'sunday'", day, errors)) }}
-    {%- endif -%}
-    {{ return(day) }}
+    {{ return(product_analytics.config_choice("week_start", ["monday", "sunday"], errors, expected="'monday' or 'sunday'")) }}
 {%- endmacro %}
 
 {% macro future_event_tolerance_minutes(errors=none) -%}
@@ -117,34 +113,38 @@
 
 {#-
     A trait map such as {email: string, seats: integer} as a list of
-    {"name", "kind", "sql_type"}; kinds are string, integer, float, boolean, timestamp.
+    {"name", "kind", "sql_type"}; kinds are the declared kinds of safe_read.sql (string,
+    integer, float, boolean, timestamp), read as such at staging.
 -#}
 {% macro config_traits(variable, errors=none) -%}
     {%- set value = var(variable) -%}
-    {%- set types = {
-        "string": dbt.type_string(),
-        "integer": dbt.type_bigint(),
-        "float": "double precision",
-        "boolean": dbt.type_boolean(),
-        "timestamp": dbt.type_timestamp(),
-    } -%}
+    {%- set kinds = product_analytics.declared_kinds() -%}
     {%- if value is not mapping -%}
-        {{ return(product_analytics.config_error(variable, "a mapping of trait column to type (" ~ (types.keys() | join(", ")) ~ ")", value, errors)) }}
+        {{ return(product_analytics.config_error(variable, "a mapping of trait column to type (" ~ (kinds | join(", ")) ~ ")", value, errors)) }}
     {%- endif -%}
     {%- set traits = [] -%}
     {%- for name, kind in value.items() -%}
         {%- if not modules.re.fullmatch("[a-z_][a-z0-9_]*", name | string) -%}
             {{ return(product_analytics.config_error(variable, "keys that are lower-case column names", name, errors)) }}
         {%- endif -%}
-        {%- if kind not in types -%}
-            {{ return(product_analytics.config_error(variable, "types among " ~ (types.keys() | join(", ")) ~ " (trait '" ~ name ~ "')", kind, errors)) }}
+        {%- if kind not in kinds -%}
+            {{ return(product_analytics.config_error(variable, "types among " ~ (kinds | join(", ")) ~ " (trait '" ~ name ~ "')", kind, errors)) }}
         {%- endif -%}
         {%- if name in ["created_at", "account_id", "user_id"] -%}
             {{ return(product_analytics.config_error(variable, "traits other than created_at, account_id and user_id, which the models define themselves", name, errors)) }}
         {%- endif -%}
-        {%- do traits.append({"name": name, "kind": kind, "sql_type": types[kind]}) -%}
+        {%- do traits.append({"name": name, "kind": kind, "sql_type": product_analytics.kind_sql_type(kind)}) -%}
     {%- endfor -%}
     {{ return(traits) }}
+{%- endmacro %}
+
+{#- A trait map of config_traits() as {name: kind}. -#}
+{% macro config_trait_kinds(variable) -%}
+    {%- set kinds = {} -%}
+    {%- for trait in product_analytics.config_traits(variable) -%}
+        {%- do kinds.update({trait.name: trait.kind}) -%}
+    {%- endfor -%}
+    {{ return(kinds) }}
 {%- endmacro %}
 
 {#- A list of event names: as config_string_list, case kept (names match `event_name` exactly). -#}
@@ -419,11 +419,11 @@
     {{ return("") }}
 {%- endmacro %}
 
-{#- A string variable that must be one of `allowed` (compared exactly). -#}
-{% macro config_choice(variable, allowed, errors=none) -%}
+{#- A string variable that must be one of `allowed` (compared exactly); `expected` words the rule when not "one of <allowed>". -#}
+{% macro config_choice(variable, allowed, errors=none, expected=none) -%}
     {%- set value = var(variable) -%}
     {%- if value not in allowed -%}
-        {{ return(product_analytics.config_error(variable, "one of " ~ (allowed | join(", ")), value, errors)) }}
+        {{ return(product_analytics.config_error(variable, expected or "one of " ~ (allowed | join(", ")), value, errors)) }}
     {%- endif -%}
     {{ return(value) }}
 {%- endmacro %}

@@ -1,5 +1,5 @@
 {#
-    Cross-engine time arithmetic and aggregates used by the funnel marts and the analyses.
+    Cross-engine time arithmetic used by the funnel models, the data-quality marts and the analyses.
 #}
 
 {#- Fractional seconds from one timestamp to another (negative when the end is earlier). -#}
@@ -13,13 +13,4 @@
 
 {% macro duckdb__seconds_between(start_expression, end_expression) -%}
     ((epoch_us({{ end_expression }}) - epoch_us({{ start_expression }})) / 1000000.0)
-{%- endmacro %}
-
-{#- The interpolated median (average of the two middle values) of an expression, as an aggregate; null over no rows. -#}
-{% macro median(expression) -%}
-    {{ adapter.dispatch("median", "product_analytics")(expression) }}
-{%- endmacro %}
-
-{% macro default__median(expression) -%}
-    percentile_cont(0.5) within group (order by {{ expression }})
 {%- endmacro %}

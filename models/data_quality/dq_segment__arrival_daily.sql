@@ -9,10 +9,16 @@
     nulled by staging come from dq_segment__nulled_values_daily (every delivered copy).
 
     Incremental by day received, like dq_segment__message_counts_daily (whose row counts it
-    reads): a run recomputes the days from the incremental cutoff on.
+    reads): a run recomputes the days from the incremental cutoff on. Its messages, duplicate
+    and rejected rows add up to the raw rows of the day: base_segment__unprocessed_received_days
+    compares them with the raw tables to find rows not processed yet.
 #}
 
--- Its incremental cutoff reads: depends_on: {{ ref('base_segment__unprocessed_received_days') }}
+-- base_segment__unprocessed_received_days reads this model's previous build as what was
+-- processed, so it is built after every model that re-reads the days listed there (each is
+-- upstream of it): a run stopped before this commits leaves those days to the next run.
+-- depends_on: {{ ref('base_segment__unprocessed_received_days') }}
+-- {{ ref('int_identity__anonymous_links') }} {{ ref('int_incremental__changes') }}
 
 {{ config(
     materialized="incremental",
@@ -82,7 +88,6 @@ arrivals as (
     select
         source_schema,
         received_date,
-        count(*) as messages,
         sum(case when is_event_at_adjusted then 1 else 0 end) as clock_skew_clamps,
         {{ product_analytics.percentile_cont('arrival_seconds', 0.5) }} as arrival_seconds_p50,
         {{ product_analytics.percentile_cont('arrival_seconds', 0.95) }} as arrival_seconds_p95,
@@ -99,6 +104,8 @@ row_counts as (
     select
         source_schema,
         received_date,
+        -- The kept copies are the staged messages, one per message id.
+        sum(case when outcome = 'kept' then row_count else 0 end) as kept_rows,
         sum(case when outcome = 'duplicate' then row_count else 0 end) as duplicate_rows,
         sum(case when outcome in ('kept', 'duplicate') then row_count else 0 end) as delivered_rows,
         {%- for reason in rejection_reasons %}
@@ -123,7 +130,7 @@ final as (
     select
         row_counts.source_schema,
         row_counts.received_date,
-        cast(coalesce(arrivals.messages, 0) as {{ dbt.type_bigint() }}) as messages,
+        cast(row_counts.kept_rows as {{ dbt.type_bigint() }}) as messages,
         cast(row_counts.duplicate_rows as {{ dbt.type_bigint() }}) as duplicate_rows,
         cast(row_counts.duplicate_rows as double precision) / nullif(row_counts.delivered_rows, 0) as duplicate_share,
         {%- for reason in rejection_reasons %}

@@ -8,10 +8,7 @@
     Rows without received_at (received_date null) are recounted every run.
 #}
 
--- Built after every model that re-reads the days of base_segment__unprocessed_received_days,
--- which reads this model's counts: a run stopped before this commits leaves those days to
--- the next run. depends_on: {{ ref('base_segment__unprocessed_received_days') }}
--- {{ ref('int_identity__anonymous_links') }} {{ ref('int_incremental__changes') }}
+-- Its incremental cutoff reads: depends_on: {{ ref('base_segment__unprocessed_received_days') }}
 
 {{ config(
     materialized="incremental",

@@ -20,14 +20,6 @@ reporting_days as (
     select * from {{ ref('int_engagement__reporting_days') }}
 ),
 
-planned_events as (
-    select
-        {{ product_analytics.trim_whitespace('event_name') }} as event_name,
-        category,
-        owner
-    from tracking_plan
-),
-
 last_day as (
     select max(last_day_of_data) as last_day_of_data
     from reporting_days
@@ -74,15 +66,15 @@ recent_activity as (
 event_names as (
     select event_name from seen_events
     union
-    select event_name from planned_events
+    select event_name from tracking_plan
 ),
 
 final as (
     select
         event_names.event_name,
-        planned_events.event_name is not null as is_planned,
-        planned_events.category,
-        planned_events.owner,
+        tracking_plan.event_name is not null as is_planned,
+        tracking_plan.category,
+        tracking_plan.owner,
         seen_events.first_seen_at,
         seen_events.last_seen_at,
         coalesce(recent_activity.events_last_30d, 0) as events_last_30d,
@@ -90,14 +82,14 @@ final as (
         source_lists.source_schemas,
         {{ product_analytics.follows_event_naming_convention('event_names.event_name') }} as follows_naming_convention,
         case
-            when planned_events.event_name is null then 'unplanned'
+            when tracking_plan.event_name is null then 'unplanned'
             when seen_events.event_name is null then 'planned_never_seen'
             when recent_activity.event_name is null then 'planned_not_seen_last_30d'
             else 'ok'
         end as status
     from event_names
-    left join planned_events
-        on event_names.event_name = planned_events.event_name
+    left join tracking_plan
+        on event_names.event_name = tracking_plan.event_name
     left join seen_events
         on event_names.event_name = seen_events.event_name
     left join source_lists

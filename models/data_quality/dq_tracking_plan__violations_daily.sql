@@ -35,11 +35,6 @@ required_properties as (
     select * from {{ ref('int_tracking_plan__required_properties') }}
 ),
 
-planned_events as (
-    select {{ product_analytics.trim_whitespace('event_name') }} as event_name
-    from tracking_plan
-),
-
 -- Carried properties by lower-case name (two columns differing only in case count once, by
 -- the one carried most).
 carried_properties as (
@@ -66,8 +61,8 @@ unplanned_events as (
     from event_days
     where
         not exists (
-            select 1 from planned_events
-            where planned_events.event_name = event_days.event_name
+            select 1 from tracking_plan
+            where tracking_plan.event_name = event_days.event_name
         )
 ),
 

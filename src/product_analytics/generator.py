@@ -29,7 +29,15 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
 
-from product_analytics.schema import BACKEND_SCHEMA, CALL_TABLES, TABLES, WEB_SCHEMA, RawTable, column_type
+from product_analytics.schema import (
+    BACKEND_SCHEMA,
+    CALL_TABLES,
+    EVENT_PROPERTIES,
+    TABLES,
+    WEB_SCHEMA,
+    RawTable,
+    column_type,
+)
 
 SECOND = 1_000_000
 MINUTE = 60 * SECOND
@@ -71,6 +79,22 @@ SIGNUP_TYPES = ("organic", "paid_search", "referral", "partner")
 REPORT_TYPES = ("trend", "funnel", "retention", "table")
 INTEGRATIONS = ("slack", "salesforce", "hubspot", "bigquery")
 EXPORT_FORMATS = ("csv", "json", "parquet")
+#: Made-up values of the properties of the demo's per-event tables (which event has which:
+#: schema.EVENT_PROPERTIES), drawn from the generator's governance random stream. `type` of
+#: Signed Up and `plan` of Started Subscription are not made up: the simulation gives them.
+PROPERTY_VALUES: dict[str, Callable[[random.Random], Any]] = {
+    "organization_name": lambda rng: f"Org {rng.randint(1, 10**6)}",
+    "invitee_role": lambda rng: rng.choice(ROLES),
+    "project_id": lambda rng: f"prj_{rng.getrandbits(32):08x}",
+    "report_type": lambda rng: rng.choice(REPORT_TYPES),
+    "dashboard_id": lambda rng: f"dsh_{rng.getrandbits(32):08x}",
+    "integration_name": lambda rng: rng.choice(INTEGRATIONS),
+    "group_name": lambda rng: f"Group {rng.randint(1, 999)}",
+    "format": lambda rng: rng.choice(EXPORT_FORMATS),
+    "error_code": lambda rng: f"E{rng.randint(100, 599)}",
+    "tipId": lambda rng: f"tip_{rng.randint(1, 12)}",
+    "event_count": lambda rng: rng.randint(1, 10**5),
+}
 
 #: How the demo product strays from its tracking plan (seeds/tracking_plan.csv), for the
 #: governance marts to show. Drawn from their own random stream, so the rest of the data is
@@ -337,33 +361,18 @@ class Generator:
             fields.update(self._web_context(rng, anonymous_id, "/app"))
             schema = WEB_SCHEMA
         row = self._deliver(rng, schema, "tracks", t, fields)
-        event_table = TABLES.get((schema, fields["event"]))
-        if event_table is not None and row is not None and row["id"]:
+        event_properties = EVENT_PROPERTIES.get((schema, fields["event"]))
+        if event_properties is not None and row is not None and row["id"]:
             # The per-event table holds the properties; it is a second copy of the call.
-            self._write(event_table, {**row, **self._properties(name, properties or {})})
+            made_up = self._properties(name, event_properties, properties or {})
+            self._write(TABLES[(schema, fields["event"])], {**row, **made_up})
 
-    def _properties(self, name: str, given: Row) -> Row:
-        """The properties a track event is sent with: ``given`` plus made-up values of the
-        ones the plan requires, with GOVERNANCE_DEFECTS' nulls and empty strings."""
+    def _properties(self, name: str, properties: tuple[str, ...], given: Row) -> Row:
+        """The properties ``properties`` (the columns of the event's per-event table) a track
+        event ``name`` is sent with: ``given``, and PROPERTY_VALUES' made-up values of the
+        others, with GOVERNANCE_DEFECTS' nulls and empty strings."""
         rng = self._governance_rng
-        made_up: Row = {
-            "Created Organization": lambda: {"organization_name": f"Org {rng.randint(1, 10**6)}"},
-            "Invited User": lambda: {"invitee_role": rng.choice(ROLES)},
-            "Created Project": lambda: {"project_id": f"prj_{rng.getrandbits(32):08x}"},
-            "Opened Report": lambda: {"report_type": rng.choice(REPORT_TYPES)},
-            "Created Dashboard": lambda: {"dashboard_id": f"dsh_{rng.getrandbits(32):08x}"},
-            "Shared Dashboard": lambda: {"dashboard_id": f"dsh_{rng.getrandbits(32):08x}"},
-            "Shared dashboard": lambda: {"dashboard_id": f"dsh_{rng.getrandbits(32):08x}"},
-            "Enabled Integration": lambda: {"integration_name": rng.choice(INTEGRATIONS)},
-            "Created Group": lambda: {"group_name": f"Group {rng.randint(1, 999)}"},
-            "Exported Data": lambda: {"format": rng.choice(EXPORT_FORMATS)},
-            "Error Displayed": lambda: {"error_code": f"E{rng.randint(100, 599)}"},
-            "Viewed Onboarding Tip": lambda: {"tipId": f"tip_{rng.randint(1, 12)}"},
-            "Sent Project Data": lambda: {
-                "project_id": f"prj_{rng.getrandbits(32):08x}",
-                "event_count": rng.randint(1, 10**5),
-            },
-        }.get(name, dict)()
+        made_up: Row = {prop: PROPERTY_VALUES[prop](rng) for prop in properties if prop not in given}
         for defect, value in (("null_property", None), ("empty_property", "")):
             event, prop, share = GOVERNANCE_DEFECTS[defect]
             if name == event and rng.random() < share:

@@ -74,7 +74,7 @@ BACKEND_TRACK_COLUMNS = (
 
 #: Per-event tables (docs/reference.md section 1): the track's columns plus one column per property, as
 #: the warehouse loader writes them (snake_case). Each demo event sends the properties the
-#: tracking plan requires, except for the defects of EVENT_PROPERTY_DEFECTS in the generator:
+#: tracking plan requires (made up by the generator's PROPERTY_VALUES), with these defects:
 #: `started_subscription` never got a `billing_interval` column, and `viewed_onboarding_tip`
 #: (an unplanned event) comes from a loader that keeps camelCase (`tipId`).
 EVENT_PROPERTIES: dict[tuple[str, str], tuple[str, ...]] = {

@@ -11,9 +11,9 @@ from pathlib import Path
 from typing import Any
 
 from harness import Warehouse
+from reference import CALL_TYPES, WHITESPACE, clean_id
 
 Row = dict[str, Any]
-CALL_TYPES = ("tracks", "identifies", "groups", "pages", "screens", "aliases")
 STANDARD_TRACK_COLUMNS = {
     "id",
     "received_at",
@@ -28,7 +28,6 @@ STANDARD_TRACK_COLUMNS = {
     "event",
     "event_text",
 }
-WHITESPACE = " \t\n\r"
 
 
 def follows_convention(name: str, convention: str) -> bool:
@@ -88,8 +87,7 @@ def event_properties(warehouse: Warehouse, schemas: list[str]) -> dict[str, dict
             ]
             id_column = next(c for c in columns if c.lower() == "id")
             for row in warehouse.rows(f'select * from {schema}."{table}"'):
-                message = row[id_column]
-                message = None if message is None else str(message).strip(WHITESPACE) or None
+                message = clean_id(row[id_column])
                 if message is None:
                     continue
                 for prop in properties:

@@ -803,6 +803,9 @@ KILL_POINTS = (
     ("after", "fct_events"),
     ("after", "int_engagement__activity_days"),
     ("inside", "metrics_account_health_daily"),
+    # Between the two data-quality models that re-read the received days of rows older than the
+    # watermark (the new source of batch 2): the second must still re-read them.
+    ("after", "dq_segment__message_counts_daily"),
 )
 
 

@@ -27,7 +27,9 @@ insert into src_a.tracks values
 create table src_a.identifies (id varchar, received_at timestamp, user_id varchar, anonymous_id varchar, email varchar);
 insert into src_a.identifies values
     ('i1', '2026-05-01 10:00:01', 'u1', 'anon-1', 'ada@example.com'),
-    ('i2', '2026-05-02 09:00:01', 'u2', null, 'bob@example.com')
+    ('i2', '2026-05-02 09:00:01', 'u2', null, 'bob@example.com');
+create table src_a.signed_up (id varchar, received_at timestamp, event varchar, event_text varchar, email varchar);
+insert into src_a.signed_up values ('t1', '2026-05-01 10:00:00', 'signed_up', 'Signed Up', 'ada@example.com')
 """
 LATE_TRACK = (
     "insert into src_a.tracks values "
@@ -114,6 +116,14 @@ def test_the_salt_reaches_no_catalog_artifact_or_log(engine: str, tmp_path: Path
     ]
     # A view read by a session without the salt shows null, never an unsalted (reversible) hash.
     assert {r["email"] for r in warehouse.rows("select email from staging.stg_segment__identifies")} == {None}
+    # A per-event table's PII property is hashed too: the tracking plan sees it sent, nobody reads it.
+    properties = "select property_value from staging.base_segment__event_properties where property_name = 'email'"
+    assert [r["property_value"] for r in warehouse.rows(properties)] == [None]
+    carried = warehouse.rows(
+        "select event_name, events_with_value from intermediate.int_tracking_plan__event_property_days"
+        " where property_name = 'email'"
+    )
+    assert carried == [{"event_name": "Signed Up", "events_with_value": 1}]
 
 
 @pytest.mark.parametrize("engine", ENGINES)

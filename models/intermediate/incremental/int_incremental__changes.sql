@@ -32,7 +32,7 @@
     incremental_strategy="append",
     on_schema_change="fail",
     full_refresh=product_analytics.allow_full_refresh(),
-    pre_hook="{% if is_incremental() %}delete from {{ this }} where is_applied_to_fct_events and is_applied_to_activity_days and is_applied_to_health and is_applied_to_tracking_plan_event_days and is_applied_to_tracking_plan_property_days{% endif %}",
+    pre_hook="{% if is_incremental() %}delete from {{ this }} where {{ product_analytics.applied_by_every_consumer() }}{% endif %}",
 ) }}
 
 {%- set facts = product_analytics.previous_build("fct_events") %}
@@ -49,11 +49,7 @@ final as (
         cast(null as {{ dbt.type_string() }}) as account_id,
         cast(null as date) as date_day,
         cast(null as {{ dbt.type_timestamp() }}) as logged_at,
-        false as is_applied_to_fct_events,
-        false as is_applied_to_activity_days,
-        false as is_applied_to_health,
-        false as is_applied_to_tracking_plan_event_days,
-        false as is_applied_to_tracking_plan_property_days
+        {{ product_analytics.unapplied_flags() }}
     where 1 = 0
 )
 
@@ -304,11 +300,7 @@ final as (
         account_id,
         date_day,
         cast('{{ run_started_at.strftime("%Y-%m-%d %H:%M:%S.%f") }}' as {{ dbt.type_timestamp() }}) as logged_at,
-        false as is_applied_to_fct_events,
-        false as is_applied_to_activity_days,
-        false as is_applied_to_health,
-        false as is_applied_to_tracking_plan_event_days,
-        false as is_applied_to_tracking_plan_property_days
+        {{ product_analytics.unapplied_flags() }}
     from event_changes
 
     union all
@@ -319,11 +311,7 @@ final as (
         account_id,
         date_day,
         cast('{{ run_started_at.strftime("%Y-%m-%d %H:%M:%S.%f") }}' as {{ dbt.type_timestamp() }}) as logged_at,
-        false as is_applied_to_fct_events,
-        false as is_applied_to_activity_days,
-        false as is_applied_to_health,
-        false as is_applied_to_tracking_plan_event_days,
-        false as is_applied_to_tracking_plan_property_days
+        {{ product_analytics.unapplied_flags() }}
     from membership_changes
 )
 

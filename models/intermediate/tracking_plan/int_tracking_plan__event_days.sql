@@ -38,8 +38,7 @@ track_events as (
         events.event_date,
         events.event_name,
         events.source_schema,
-        events.event_at,
-        events.received_at
+        events.event_at
     from {{ ref('fct_events') }} as events
     {%- if is_incremental() %}
     inner join changed_days
@@ -56,8 +55,7 @@ event_days as (
         count(*) as events,
         min(event_at) as first_event_at,
         max(event_at) as last_event_at,
-        min(event_id) as first_message_id,
-        max(received_at) as last_received_at
+        min(event_id) as first_message_id
     from track_events
     group by event_date, event_name, source_schema
 )

@@ -38,8 +38,7 @@ track_events as (
         events.event_id,
         events.event_date,
         events.event_name,
-        events.source_schema,
-        events.received_at
+        events.source_schema
     from {{ ref('fct_events') }} as events
     {%- if is_incremental() %}
     inner join changed_days
@@ -117,16 +116,6 @@ first_without_value as (
         carried_properties.property_name
 ),
 
-last_received as (
-    select
-        event_date,
-        event_name,
-        source_schema,
-        max(received_at) as last_received_at
-    from track_events
-    group by event_date, event_name, source_schema
-),
-
 final as (
     select
         carried_properties.event_date,
@@ -135,14 +124,8 @@ final as (
         carried_properties.property_name,
         carried_properties.events_with_value,
         carried_properties.first_message_id_with_value,
-        first_without_value.first_message_id_without_value,
-        last_received.last_received_at
+        first_without_value.first_message_id_without_value
     from carried_properties
-    inner join last_received
-        on
-            carried_properties.event_date = last_received.event_date
-            and carried_properties.event_name = last_received.event_name
-            and carried_properties.source_schema = last_received.source_schema
     left join first_without_value
         on
             carried_properties.event_date = first_without_value.event_date

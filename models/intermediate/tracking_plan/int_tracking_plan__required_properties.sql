@@ -22,7 +22,7 @@ positions as (
 
 listed_properties as (
     select
-        {{ product_analytics.trim_whitespace('tracking_plan.event_name') }} as event_name,
+        tracking_plan.event_name,
         -- split_part itself, not dbt.split_part: dbt-postgres's macro only takes a constant position.
         {{ product_analytics.trim_whitespace("split_part(tracking_plan.required_properties, '|', positions.list_position)") }} as property_name
     from tracking_plan

@@ -59,10 +59,7 @@ tracking_plan as (
 events_to_process as (
     select * from staged_events
     {%- if is_incremental() %}
-    where event_id in (
-        select changes.event_id from {{ ref('int_incremental__changes') }} as changes
-        where not changes.is_applied_to_fct_events
-    )
+    where event_id in ({{ product_analytics.changed_event_ids('fct_events') }})
     {%- endif %}
 ),
 

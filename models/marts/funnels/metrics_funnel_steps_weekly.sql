@@ -3,7 +3,9 @@
     step_1_at: per configured funnel, entity type, week in which at least one entity reached
     step 1, and step, the entities of that week's cohort reaching the step (every configured
     step has a row, zeros included), conversion from the previous step and from step 1, and
-    the interpolated median of the seconds from the previous step.
+    the interpolated median of the seconds from the previous step. The grid is every
+    configured step of every cohort week; the counts and rates over it are
+    funnel_step_metrics (macros/funnels/step_metrics.sql), shared with metrics_funnel_steps.
 #}
 
 {%- set funnels = product_analytics.config_funnels() %}
@@ -42,52 +44,8 @@ cohort_steps as (
             and configured_steps.entity_type = cohort_weeks.entity_type
 ),
 
-step_counts as (
-    select
-        funnel_name,
-        entity_type,
-        cohort_week,
-        step_number,
-        count(*) as entities,
-        {{ product_analytics.median("seconds_from_previous") }} as median_seconds_from_previous
-    from reached_steps
-    group by funnel_name, entity_type, cohort_week, step_number
-),
-
-counted as (
-    select
-        cohort_steps.funnel_name,
-        cohort_steps.entity_type,
-        cohort_steps.cohort_week,
-        cohort_steps.step_number,
-        cohort_steps.step_name,
-        coalesce(step_counts.entities, 0) as entities,
-        step_counts.median_seconds_from_previous
-    from cohort_steps
-    left join step_counts
-        on
-            cohort_steps.funnel_name = step_counts.funnel_name
-            and cohort_steps.entity_type = step_counts.entity_type
-            and cohort_steps.cohort_week = step_counts.cohort_week
-            and cohort_steps.step_number = step_counts.step_number
-),
-
 final as (
-    select
-        funnel_name,
-        entity_type,
-        cohort_week,
-        step_number,
-        step_name,
-        cast(entities as {{ dbt.type_bigint() }}) as entities,
-        cast(entities as double precision) / nullif(
-            lag(entities) over (partition by funnel_name, entity_type, cohort_week order by step_number), 0
-        ) as conversion_from_previous,
-        cast(entities as double precision) / nullif(
-            first_value(entities) over (partition by funnel_name, entity_type, cohort_week order by step_number), 0
-        ) as conversion_from_start,
-        case when step_number > 1 then median_seconds_from_previous end as median_seconds_from_previous
-    from counted
+    {{ product_analytics.funnel_step_metrics("cohort_steps", "reached_steps", ["funnel_name", "entity_type", "cohort_week"]) }}
 )
 
 select * from final

@@ -8,6 +8,8 @@
 -- depends_on: {{ source('segment', 'tracks') }}
 
 {%- set pii = product_analytics.config_string_list("pii_dropped_columns") + product_analytics.config_string_list("pii_hashed_columns") %}
+{#- The salt expression, asked of the session only when a PII column is present. #}
+{%- set salt = namespace(sql=none) %}
 {%- set columns = [] %}
 {%- for table in product_analytics.segment_event_tables() %}
 {%- for property in table["properties"] %}
@@ -28,7 +30,8 @@ where 1 = 0
 {%- set table, property = column["table"], column["property"] %}
 {%- set value = "cast(" ~ adapter.quote(property) ~ " as " ~ dbt.type_string() ~ ")" %}
 {%- if property | lower in pii %}
-{%- set value = product_analytics.pii_hash("nullif(" ~ product_analytics.trim_whitespace(value) ~ ", '')") %}
+{%- set salt.sql = salt.sql or product_analytics.pii_salt_sql() %}
+{%- set value = product_analytics.pii_hash("nullif(" ~ product_analytics.trim_whitespace(value) ~ ", '')", salt.sql) %}
 {%- endif %}
 select
     cast('{{ table["schema"] }}' as {{ dbt.type_string() }}) as source_schema,
