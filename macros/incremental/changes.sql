@@ -1,8 +1,8 @@
 {#
     The scope of an incremental run, read from int_incremental__changes (see that model).
     Each macro returns one select with the columns named below; `consumer` is the model
-    reading it (fct_events, activity_days or health: the flag its post-hook
-    mark_changes_applied sets), so only the rows it has not applied yet count.
+    reading it (one of change_consumers(): the flag its post-hook mark_changes_applied
+    sets), so only the rows it has not applied yet count.
 #}
 
 {#-
@@ -64,6 +64,51 @@
     select events.event_date as date_day
     from {{ ref('fct_events') }} as events
     where events.event_id in ({{ product_analytics.changed_event_ids(consumer) }})
+{%- endmacro %}
+
+{#-
+    `user_id`, `date_day`: the (user, day) cells holding an event the consumer has not
+    applied yet, where the event was before (its user or day may have changed) and where it
+    is now in fct_events; resolved users only (an event without a user is never activity).
+    The scope of a table with one row per user and day (or finer): the rows of these cells,
+    and only those, can have changed, so a late event on an old day names its user's cell,
+    not the whole day. Distinct.
+-#}
+{% macro changed_user_days(consumer) -%}
+    select
+        changes.user_id,
+        changes.date_day
+    from {{ ref('int_incremental__changes') }} as changes
+    where
+        changes.event_id is not null
+        and changes.user_id is not null
+        and changes.date_day is not null
+        and not changes.{{ product_analytics.applied_flag(consumer) }}
+
+    union
+
+    select
+        events.user_id,
+        events.event_date as date_day
+    from {{ ref('fct_events') }} as events
+    where
+        events.user_id is not null
+        and events.event_id in ({{ product_analytics.changed_event_ids(consumer) }})
+{%- endmacro %}
+
+{#-
+    Pre-hook of a model keyed by user and day (columns user_id, date_day): delete the rows of
+    the cells of changed_user_days, before the run appends their recomputed rows.
+-#}
+{% macro delete_changed_user_days(relation, consumer) -%}
+    delete from {{ relation }} as user_days
+    where exists (
+        select 1
+        from ({{ product_analytics.changed_user_days(consumer) }}) as changed
+        where
+            changed.user_id = user_days.user_id
+            and changed.date_day = user_days.date_day
+    )
 {%- endmacro %}
 
 {#-

@@ -86,13 +86,14 @@
 {#-
     The current settings of the groups a model depends on: a list of {"name", "sql"} where sql
     is a text expression of the value (a JSON literal; the PII salt as a fingerprint the engine
-    computes from its session, so the salt never appears in SQL text).
+    computes from its session, so the salt never appears in SQL text). A setting that may grow
+    (segment_schemas) also has "grows": its current list; only values removed from it count as
+    a change.
 -#}
 {% macro configuration_settings(model_name) -%}
     {%- set groups = product_analytics.configuration_setting_groups(model_name) -%}
     {%- set values = [] -%}
     {%- if "sources" in groups -%}
-        {#- Not segment_schemas: adding a source schema is an ordinary change that incremental runs process (its rows are found as unprocessed received days). -#}
         {%- do values.append(("segment_database", var("segment_database"))) -%}
     {%- endif -%}
     {%- if "event_time" in groups -%}
@@ -143,6 +144,15 @@
     {%- for name, value in values -%}
         {%- do settings.append({"name": name, "sql": product_analytics.configuration_literal(value)}) -%}
     {%- endfor -%}
+    {%- if "sources" in groups -%}
+        {#-
+            segment_schemas may grow: adding a source schema is an ordinary change that
+            incremental runs process (its rows are found as unprocessed received days). Only a
+            schema removed from the list is a change, since its stored rows would stay.
+        -#}
+        {%- set schemas = product_analytics.segment_schemas() | sort -%}
+        {%- do settings.append({"name": "segment_schemas", "sql": product_analytics.configuration_literal(schemas), "grows": schemas}) -%}
+    {%- endif -%}
     {%- if "privacy" in groups and product_analytics.config_string_list("pii_hashed_columns") -%}
         {%- do settings.append({
             "name": "PII salt",
@@ -204,15 +214,25 @@
             ~ " where stored.setting_value <> current_settings.setting_value"
             ~ " order by current_settings.setting_name"
         ) -%}
-        {%- if changed.rows | length > 0 -%}
-            {%- set lines = [] -%}
-            {%- for row in changed.rows -%}
-                {%- if row[0] == "PII salt" -%}
-                    {%- do lines.append("  - the PII salt (secret; fingerprints: stored " ~ row[1][:8] ~ ", now " ~ row[2][:8] ~ ")") -%}
-                {%- else -%}
-                    {%- do lines.append("  - " ~ row[0] ~ ": stored " ~ row[1] ~ ", now " ~ row[2]) -%}
+        {%- set growing = {} -%}
+        {%- for setting in settings if setting.grows is defined -%}
+            {%- do growing.update({setting.name: setting.grows}) -%}
+        {%- endfor -%}
+        {%- set lines = [] -%}
+        {%- for row in changed.rows -%}
+            {%- if row[0] in growing -%}
+                {%- set removed = fromjson(row[1]) | reject("in", growing[row[0]]) | list -%}
+                {%- if removed -%}
+                    {%- do lines.append("  - " ~ row[0] ~ ": stored " ~ row[1] ~ ", now " ~ row[2] ~ "; removed " ~ removed | join(", ")
+                        ~ " (its stored rows would stay; adding a schema needs no rebuild)") -%}
                 {%- endif -%}
-            {%- endfor -%}
+            {%- elif row[0] == "PII salt" -%}
+                {%- do lines.append("  - the PII salt (secret; fingerprints: stored " ~ row[1][:8] ~ ", now " ~ row[2][:8] ~ ")") -%}
+            {%- else -%}
+                {%- do lines.append("  - " ~ row[0] ~ ": stored " ~ row[1] ~ ", now " ~ row[2]) -%}
+            {%- endif -%}
+        {%- endfor -%}
+        {%- if lines -%}
             {{ exceptions.raise_compiler_error(
                 "product_analytics: " ~ this.identifier ~ " holds rows computed with a different configuration;"
                 ~ " an incremental run would mix the two. Changed since its rows were stored:\n"

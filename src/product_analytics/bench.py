@@ -368,6 +368,28 @@ def history_ratio(short_day_seconds: float, long_day_seconds: float) -> float:
     return long_day_seconds / short_day_seconds
 
 
+def history_growth(
+    short_day_sql: dict[str, float], long_day_sql: dict[str, float], none_sql: dict[str, float], top: int = 10
+) -> list[dict[str, Any]]:
+    """The models whose SQL grows most with the history in the one-day run: per model, the
+    seconds the warehouse spent on its statements (`DbtRun.sql_seconds`) in the one-day run on
+    the shorter and on the longer history, their difference, and the same model in the run
+    with no new data (on the longer history: what it costs whatever the day brings). Sorted by
+    the difference, largest first, `top` rows; a model missing from a run counts 0 s there."""
+    names = set(short_day_sql) | set(long_day_sql)
+    rows = [
+        {
+            "model": name,
+            "short_day_seconds": short_day_sql.get(name, 0.0),
+            "long_day_seconds": long_day_sql.get(name, 0.0),
+            "growth_seconds": long_day_sql.get(name, 0.0) - short_day_sql.get(name, 0.0),
+            "none_seconds": none_sql.get(name, 0.0),
+        }
+        for name in names
+    ]
+    return sorted(rows, key=lambda row: (-row["growth_seconds"], row["model"]))[:top]
+
+
 def none_breakdown(none: DbtRun, parse_seconds: float) -> dict[str, Any]:
     """What a run with no new data is made of: dbt's start-up and full parse (wall seconds of a
     `dbt parse`), then per resource type the nodes run and their summed execution seconds
@@ -534,6 +556,7 @@ def run_benchmark(
             "day_seconds": [short_day.seconds, day.seconds],
             "ratio": history_ratio(short_day.seconds, day.seconds),
             "short_day_build": asdict(short_day),
+            "growth_by_model": history_growth(short_day.sql_seconds, day.sql_seconds, none.sql_seconds),
         }
 
     full_events = events - held_out
@@ -598,6 +621,15 @@ def print_report(result: dict[str, Any]) -> None:
             f"history: T_day {short_seconds:.1f} s with {short_days} days, {long_seconds:.1f} s with {long_days} days "
             f"(same new day): ratio {history['ratio']:.3f}  (goal <= 1.15 for a doubled history)"
         )
+        print(
+            f"SQL seconds of the one-day run that grow with history ({short_days} -> {long_days} days; "
+            "in brackets: the same model in T_none):"
+        )
+        for row in history.get("growth_by_model", []):
+            print(
+                f"  {row['model']:48s} {row['short_day_seconds']:6.2f} -> {row['long_day_seconds']:6.2f} s "
+                f"({row['growth_seconds']:+.2f}) [{row['none_seconds']:.2f}]"
+            )
     breakdown = result["none_breakdown"]
     print(
         f"T_none is made of: dbt start-up and full parse {breakdown['startup_and_parse_seconds']:.1f} s; nodes "

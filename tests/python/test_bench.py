@@ -20,6 +20,7 @@ from product_analytics.bench import (
     _sql_seconds_by_model,
     _threads,
     added_work_ratio,
+    history_growth,
     history_ratio,
     none_breakdown,
     run_benchmark,
@@ -74,6 +75,28 @@ def test_added_work_ratio_is_the_days_work_over_the_full_builds() -> None:
 def test_history_ratio_is_the_longer_historys_day_over_the_shorters() -> None:
     assert history_ratio(20.0, 23.0) == pytest.approx(1.15)
     assert history_ratio(20.0, 18.0) == pytest.approx(0.9)
+
+
+def test_history_growth_ranks_the_models_by_what_the_longer_history_adds() -> None:
+    short = {"fct_events": 1.0, "dim_users": 0.5, "stg_segment__tracks": 0.75}
+    long = {"fct_events": 1.25, "dim_users": 1.5, "int_new": 0.5}
+    none = {"dim_users": 1.25, "fct_events": 0.5}
+    rows = history_growth(short, long, none, top=3)
+    # Hand-computed: dim_users +1.0, int_new +0.5 (absent from the short run), fct_events +0.25,
+    # stg_segment__tracks -0.75 (absent from the long run) left out by top=3.
+    assert [(row["model"], row["growth_seconds"]) for row in rows] == [
+        ("dim_users", 1.0),
+        ("int_new", 0.5),
+        ("fct_events", 0.25),
+    ]
+    assert rows[0] == {
+        "model": "dim_users",
+        "short_day_seconds": 0.5,
+        "long_day_seconds": 1.5,
+        "growth_seconds": 1.0,
+        "none_seconds": 1.25,
+    }
+    assert rows[1]["none_seconds"] == 0.0
 
 
 def test_none_breakdown_splits_the_wall_time() -> None:
@@ -135,6 +158,14 @@ def test_a_tiny_benchmark_reports_every_figure(tmp_path: Path) -> None:
     assert history["days"] == [15, 20]
     assert history["day_seconds"][1] == day
     assert history["ratio"] == pytest.approx(day / history["day_seconds"][0])
+    # What grows with history: the models of both one-day runs, at most 10, from their SQL seconds.
+    short_sql, long_sql = history["short_day_build"]["sql_seconds"], result["day_build"]["sql_seconds"]
+    growth = history["growth_by_model"]
+    assert len(growth) == min(10, len(set(short_sql) | set(long_sql)))
+    for row in growth:
+        assert row["growth_seconds"] == pytest.approx(
+            long_sql.get(row["model"], 0.0) - short_sql.get(row["model"], 0.0)
+        )
     # The production selection leaves out the unit tests, and only them.
     production = result["none_breakdown"]["node_counts_by_type"]
     everything = result["none_every_node"]["node_counts_by_type"]

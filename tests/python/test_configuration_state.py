@@ -189,3 +189,36 @@ def test_every_kind_of_stored_setting_change_fails_naming_it(engine: str, tmp_pa
     # Unchanged settings (and settings stored rows do not depend on, such as week_start) pass.
     output = warehouse.dbt("run", vars={**VARS, "week_start": "sunday"})
     assert "different configuration" not in output
+
+
+SOURCE_B = """
+create table src_b.tracks (id varchar, received_at timestamp, event varchar, event_text varchar, user_id varchar);
+insert into src_b.tracks values ('tb', '2026-01-05 21:00:00', 'opened_report', 'Opened Report', 'u1')
+"""
+
+
+# DuckDB only, like the test above: the comparison is the same SQL on every engine.
+@pytest.mark.parametrize("engine", ["duckdb"])
+def test_removing_a_source_schema_fails_but_adding_one_needs_no_rebuild(engine: str, tmp_path: Path) -> None:
+    """A schema taken out of segment_schemas would leave its stored events in the incremental
+    tables (a full refresh drops them): the run fails naming it. Adding one is processed."""
+    warehouse = prepared(engine, tmp_path)
+    create_source_schema(warehouse, SOURCE_B, schema="src_b")
+    both = {"segment_schemas": ["src_a", "src_b"]}
+    warehouse.dbt("build", vars=both)
+    assert set(event_days(warehouse)) == {"t1", "tb"}
+
+    output = flat(warehouse.dbt("run", vars=VARS, check=False))
+    assert "product_analytics: stg_segment__tracks holds rows computed with a different configuration" in output
+    assert 'segment_schemas: stored ["src_a", "src_b"], now ["src_a"]; removed src_b' in output, output[-3000:]
+    assert set(event_days(warehouse)) == {"t1", "tb"}, "the refused run changed the marts"
+
+    # The printed command rebuilds without the schema.
+    printed_vars = json.loads(re.search(r"--vars '(\{[^']*\})'", output).group(1))
+    warehouse.dbt("build", "--full-refresh", vars=printed_vars)
+    assert set(event_days(warehouse)) == {"t1"}
+
+    # Adding it back is an ordinary incremental run that processes its rows.
+    output = warehouse.dbt("run", vars=both)
+    assert "different configuration" not in output
+    assert set(event_days(warehouse)) == {"t1", "tb"}
