@@ -150,7 +150,8 @@ def run_dbt(
     completed = subprocess.run(command, cwd=cwd, env=full_env, capture_output=True, text=True, check=False)
     output = completed.stdout + completed.stderr
     if check and completed.returncode != 0:
-        raise AssertionError(f"dbt {' '.join(args)} failed:\n{output[-6000:]}")
+        # dbt's summary (stdout) last: an engine's log lines on stderr (Spark) must not push it out.
+        raise AssertionError(f"dbt {' '.join(args)} failed:\n{(completed.stderr[-2000:] + completed.stdout)[-6000:]}")
     return output
 
 
