@@ -639,8 +639,9 @@ def test_incremental_runs_equal_a_full_refresh(engine: str, tmp_path: Path) -> N
 #    new received_at) makes the range start 01-02; acct_x (ux joined 01-01) must get rows from
 #    01-02, not only from 01-03 where batch 1's range started (m2).
 # 3. Rows received before the watermark: the new schema segment_server brings us's history
-#    (received 01-03..01-04), and a loader replays into segment_web a group call and tracks of ux
-#    received 01-06 (with old load stamps too).
+#    (received 01-03..01-04: a group call, an identify, a page view, tracks, and an alias from a
+#    visitor's anonymous id seen in batch 1), and a loader replays into segment_web a group call
+#    and tracks of ux received 01-06 (with old load stamps too).
 
 SERVER_SCHEMA = "segment_server"
 KIND_VARS_BATCH_1 = {"segment_schemas": ["segment_web", "segment_backend"]}
@@ -678,6 +679,8 @@ def _kinds_batch_1(con: Any) -> None:
     _insert(con, "segment_web.tracks", _track("m1", "u1", _at(11, 0, 30), _at(10, 0, 30)))
     # m2: an old timestamp (01-03), received 01-08 20:00; no context_group_id, so acct_a (u1's).
     _insert(con, "segment_web.tracks", _track("m2", "u1", _at(3, 20), _at(8, 20)))
+    # A visitor's page view of 01-04: anonymous until batch 2's late alias (kind 3) links it.
+    _insert(con, "segment_web.pages", {**_call("anon-w-page", _at(4, 10), _at(4, 10)), "anonymous_id": "anon-w"})
     # The newest row of batch 1, a late event of 01-09: the watermark is 01-10 12:00, and m1 is
     # the only event of 01-10.
     _insert(con, "segment_backend.tracks", _track("uw-9", "uw", _at(9), _at(10)))
@@ -695,7 +698,18 @@ def _kinds_batch_2(con: Any) -> None:
     con.execute(f"create schema if not exists {SERVER_SCHEMA}")
     for table in ("tracks", "groups", "identifies"):
         con.execute(f"create table {SERVER_SCHEMA}.{table} as select * from segment_backend.{table} where 1 = 0")
+    for table in ("pages", "aliases"):
+        con.execute(f"create table {SERVER_SCHEMA}.{table} as select * from segment_web.{table} where 1 = 0")
     _insert(con, f"{SERVER_SCHEMA}.groups", _group("s-g-us", "us", "acct_s", _at(3, 8)))
+    # Every other call type of the new schema's history: an identify, a page view, and an alias
+    # from the anonymous id of batch 1's visitor (whose page becomes us's, in acct_s).
+    _insert(con, f"{SERVER_SCHEMA}.identifies", {**_call("s-i-us", _at(3, 7), _at(3, 7)), "user_id": "us"})
+    _insert(con, f"{SERVER_SCHEMA}.pages", {**_call("us-page-3", _at(3, 15), _at(3, 15)), "user_id": "us"})
+    _insert(
+        con,
+        f"{SERVER_SCHEMA}.aliases",
+        {**_call("s-a-us", _at(4, 12), _at(4, 12)), "previous_id": "anon-w", "user_id": "us"},
+    )
     for day in (3, 4):
         _insert(con, f"{SERVER_SCHEMA}.tracks", _track(f"us-{day}", "us", _at(day, 9), _at(day, 9)))
     _insert(con, "segment_web.groups", _group("replayed-g-ux", "ux", "acct_z", _at(6, 11)))
@@ -734,6 +748,15 @@ def _kind_checks(warehouse: Warehouse) -> list[str]:
     )[0]["n"]
     if late != 4:
         failures.append(f"kind 3: {late} of the 4 rows received before the watermark reached fct_events")
+    # The new schema's old alias gives the visitor's page to us (and acct_s); its page view arrives.
+    pages = warehouse.rows(
+        "select event_id, user_id, account_id from marts.fct_events where event_id in ('anon-w-page', 'us-page-3')"
+    )
+    if sorted((row["event_id"], row["user_id"], row["account_id"]) for row in pages) != [
+        ("anon-w-page", "us", "acct_s"),
+        ("us-page-3", "us", "acct_s"),
+    ]:
+        failures.append(f"kind 3: the new schema's old alias and page view are not applied: {pages}")
     # The replayed group call (01-06 11:00) moves ux's later tracks to acct_z.
     moved = warehouse.rows(
         "select event_id, account_id from marts.fct_events where event_id in ('ux-7', 'replayed-ux-7')"
