@@ -39,11 +39,97 @@
     {%- endfor -%}
 {%- endmacro %}
 
+{#-
+    The condition true on a row of int_incremental__changes (aliased `alias`) that `consumer`
+    has not applied yet: its flag is still false. On Spark, where the log cannot be updated,
+    the flags stay false and each consumer instead appends to a log of its own
+    (applied_changes_relation) the newest `logged_at` it applied: the rows logged after it
+    are pending.
+-#}
+{% macro pending_change(consumer, alias) -%}
+    {{ return(adapter.dispatch("pending_change", "product_analytics")(consumer, alias)) }}
+{%- endmacro %}
+
+{% macro default__pending_change(consumer, alias) -%}
+    {{ return("not " ~ alias ~ "." ~ product_analytics.applied_flag(consumer)) }}
+{%- endmacro %}
+
+{% macro spark__pending_change(consumer, alias) -%}
+    {{ return(alias ~ ".logged_at > " ~ product_analytics.applied_through(consumer)) }}
+{%- endmacro %}
+
+{#- Spark: the newest `logged_at` of int_incremental__changes that `consumer` applied (1900-01-01 when none), as a scalar subquery. -#}
+{% macro applied_through(consumer) -%}
+    (
+        select coalesce(max(applied.applied_through), {{ product_analytics.all_time() }})
+        from {{ product_analytics.applied_changes_relation() }} as applied
+        where applied.consumer = '{{ product_analytics.applied_flag(consumer) }}'
+    )
+{%- endmacro %}
+
+{#-
+    Spark: the table where each consumer of int_incremental__changes records, after each
+    build, the newest `logged_at` it applied (consumer, applied_through), beside the log in
+    its schema; created by the log's pre-hook (create_applied_changes_sql). Append-only.
+-#}
+{% macro applied_changes_relation() -%}
+    {#- Found through the graph, not ref(): the log's own pre-hook names it too. -#}
+    {%- set node = graph.nodes.get("model.product_analytics.int_incremental__changes") if execute else none -%}
+    {%- if node is none -%}
+        {{ return(api.Relation.create(identifier="int_incremental__changes__applied")) }}
+    {%- endif -%}
+    {{ return(api.Relation.create(database=node.database, schema=node.schema, identifier=node.alias ~ "__applied")) }}
+{%- endmacro %}
+
+{% macro create_applied_changes_sql() -%}
+    create table if not exists {{ product_analytics.applied_changes_relation() }} (
+        consumer {{ dbt.type_string() }},
+        applied_through {{ dbt.type_timestamp() }}
+    ) using parquet
+{%- endmacro %}
+
+{#-
+    Pre-hook of int_incremental__changes: in an incremental run, rows every consumer has
+    applied leave the log. Spark: the applied log is created when missing (every run), and in
+    an incremental run the log is rewritten without the rows
+    logged at or before what every consumer building incrementally there applied (the models
+    built as tables on Spark read no changes).
+-#}
+{% macro drop_applied_changes(relation) -%}
+    {{ return(adapter.dispatch("drop_applied_changes", "product_analytics")(relation)) }}
+{%- endmacro %}
+
+{% macro default__drop_applied_changes(relation) -%}
+    {%- if is_incremental() -%}
+    delete from {{ relation }} where {{ product_analytics.applied_by_every_consumer() }}
+    {%- endif -%}
+{%- endmacro %}
+
+{% macro spark__drop_applied_changes(relation) -%}
+    {%- if execute -%}
+        {%- do run_query(product_analytics.create_applied_changes_sql()) -%}
+    {%- endif -%}
+    {%- if execute and is_incremental() -%}
+        {%- set condition -%}
+            {%- for consumer in product_analytics.spark_incremental_consumers() %}
+            logged_at <= {{ product_analytics.applied_through(consumer) }}{{ " and" if not loop.last }}
+            {%- endfor %}
+        {%- endset -%}
+        {%- do product_analytics.delete_rows(relation, condition) -%}
+    {%- endif -%}
+    {{ return("") }}
+{%- endmacro %}
+
+{#- The consumers of change_consumers() whose models are incremental on Spark (the others are tables there). -#}
+{% macro spark_incremental_consumers() -%}
+    {{ return(["activity_days"]) }}
+{%- endmacro %}
+
 {#- `event_id`: the events the consumer has not applied yet (recomputed by fct_events). -#}
 {% macro changed_event_ids(consumer) -%}
     select changes.event_id
     from {{ ref('int_incremental__changes') }} as changes
-    where changes.event_id is not null and not changes.{{ product_analytics.applied_flag(consumer) }}
+    where changes.event_id is not null and {{ product_analytics.pending_change(consumer, "changes") }}
 {%- endmacro %}
 
 {#-
@@ -57,7 +143,7 @@
     where
         changes.event_id is not null
         and changes.date_day is not null
-        and not changes.{{ product_analytics.applied_flag(consumer) }}
+        and {{ product_analytics.pending_change(consumer, "changes") }}
 
     union
 
@@ -83,7 +169,7 @@
         changes.event_id is not null
         and changes.user_id is not null
         and changes.date_day is not null
-        and not changes.{{ product_analytics.applied_flag(consumer) }}
+        and {{ product_analytics.pending_change(consumer, "changes") }}
 
     union
 
@@ -126,7 +212,7 @@
             changes.account_id,
             changes.date_day
         from {{ ref('int_incremental__changes') }} as changes
-        where changes.account_id is not null and not changes.{{ product_analytics.applied_flag(consumer) }}
+        where changes.account_id is not null and {{ product_analytics.pending_change(consumer, "changes") }}
 
         union all
 
@@ -150,12 +236,19 @@
     {{ return(adapter.dispatch("mark_changes_applied", "product_analytics")(consumer)) }}
 {%- endmacro %}
 
-{#- Spark builds these models as tables from all the data (incremental_materialization): nothing to mark. -#}
+{#-
+    Spark: a model incremental there appends the newest `logged_at` of the log to the applied
+    log; a model built as a table there reads no changes, and marks nothing.
+-#}
 {% macro spark__mark_changes_applied(consumer) -%}
-    {%- if is_incremental() -%}
-        {{ exceptions.raise_compiler_error("product_analytics: " ~ this ~ " runs incrementally on Spark, where int_incremental__changes cannot be updated; build it as a table (incremental_materialization)") }}
+    {%- if model.config.materialized != "incremental" -%}
+        {{ return("") }}
     {%- endif -%}
-    {{ return("") }}
+    insert into {{ product_analytics.applied_changes_relation() }}
+    select
+        '{{ product_analytics.applied_flag(consumer) }}' as consumer,
+        max(changes.logged_at) as applied_through
+    from {{ ref('int_incremental__changes') }} as changes
 {%- endmacro %}
 
 {% macro default__mark_changes_applied(consumer) -%}

@@ -26,6 +26,24 @@
 
 {#- The statement creating the state table when missing (its schema exists); idempotent. -#}
 {% macro create_configuration_state_sql() -%}
+    {{ return(adapter.dispatch("create_configuration_state_sql", "product_analytics")()) }}
+{%- endmacro %}
+
+{#-
+    Spark: partitioned by model name (the last column there), so that each model replaces its
+    own rows (store_configuration_state) without row-level delete.
+-#}
+{% macro spark__create_configuration_state_sql() -%}
+    {%- set state = product_analytics.configuration_state_relation() -%}
+    create table if not exists {{ state }} (
+        setting_name string,
+        setting_value string,
+        recorded_at timestamp,
+        model_name string
+    ) using parquet partitioned by (model_name)
+{%- endmacro %}
+
+{% macro default__create_configuration_state_sql() -%}
     {%- set state = product_analytics.configuration_state_relation() -%}
     create table if not exists {{ state }} (
         model_name {{ dbt.type_string() }},
@@ -44,8 +62,29 @@
     {%- if execute and flags.WHICH in ["run", "build", "retry"] -%}
         {#- One statement per call: some engines (Spark) run a single statement at a time. -#}
         {%- do run_query("create schema if not exists " ~ product_analytics.configuration_state_relation().without_identifier().include(database=false)) -%}
+        {%- do product_analytics.upgrade_configuration_state() -%}
         {%- do run_query(product_analytics.create_configuration_state_sql()) -%}
         {%- do adapter.commit() -%}
+    {%- endif -%}
+{%- endmacro %}
+
+{#-
+    Before the state table is created when missing: a state table of an older version that the
+    current one cannot use is dropped. Spark: earlier versions of the package built every model
+    as a table there and so never stored a row, in an unpartitioned table; an empty state
+    table is dropped (and re-created partitioned). Nothing elsewhere.
+-#}
+{% macro upgrade_configuration_state() -%}
+    {{ return(adapter.dispatch("upgrade_configuration_state", "product_analytics")()) }}
+{%- endmacro %}
+
+{% macro default__upgrade_configuration_state() -%}{%- endmacro %}
+
+{% macro spark__upgrade_configuration_state() -%}
+    {%- set state = product_analytics.configuration_state_relation() -%}
+    {%- if adapter.get_relation(database=state.database, schema=state.schema, identifier=state.identifier) is not none
+        and run_query("select count(*) from " ~ state).columns[0].values()[0] == 0 -%}
+        {%- do run_query("drop table " ~ state) -%}
     {%- endif -%}
 {%- endmacro %}
 
@@ -250,13 +289,34 @@
     {%- if execute and model.config.materialized == "incremental" -%}
         {%- set state = product_analytics.configuration_state_relation() -%}
         {%- set settings = product_analytics.configuration_settings(this.identifier) -%}
-        {%- do run_query("delete from " ~ state ~ " where model_name = '" ~ this.identifier ~ "'") -%}
-        {%- do run_query(
-            "insert into " ~ state ~ " (model_name, setting_name, setting_value, recorded_at)"
-            ~ " select '" ~ this.identifier ~ "', setting_name, setting_value, " ~ dbt.current_timestamp()
-            ~ " from (" ~ product_analytics.configuration_settings_select(settings) ~ ") as current_settings"
-        ) -%}
+        {%- do product_analytics.store_configuration_state(state, this.identifier, product_analytics.configuration_settings_select(settings)) -%}
     {%- endif -%}
+{%- endmacro %}
+
+{#-
+    Replaces the recorded settings of `model_name` in `state` with the rows of `settings_select`
+    (setting_name, setting_value); runs the statements itself. Spark (no row-level delete):
+    the state table is partitioned by model name and the model's partition is overwritten.
+-#}
+{% macro store_configuration_state(state, model_name, settings_select) -%}
+    {{ return(adapter.dispatch("store_configuration_state", "product_analytics")(state, model_name, settings_select)) }}
+{%- endmacro %}
+
+{% macro default__store_configuration_state(state, model_name, settings_select) -%}
+    {%- do run_query("delete from " ~ state ~ " where model_name = '" ~ model_name ~ "'") -%}
+    {%- do run_query(
+        "insert into " ~ state ~ " (model_name, setting_name, setting_value, recorded_at)"
+        ~ " select '" ~ model_name ~ "', setting_name, setting_value, " ~ dbt.current_timestamp()
+        ~ " from (" ~ settings_select ~ ") as current_settings"
+    ) -%}
+{%- endmacro %}
+
+{% macro spark__store_configuration_state(state, model_name, settings_select) -%}
+    {%- do run_query(
+        "insert overwrite table " ~ state ~ " partition (model_name = '" ~ model_name ~ "')"
+        ~ " select setting_name, setting_value, " ~ dbt.current_timestamp()
+        ~ " from (" ~ settings_select ~ ") as current_settings"
+    ) -%}
 {%- endmacro %}
 
 {#-

@@ -51,11 +51,45 @@
     opted-out accounts leave the table (docs/reference.md section 4), also when no new row touched them.
 -#}
 {% macro delete_removed_users_and_accounts(relation) -%}
-    {%- set condition -%}
+    {#- A model rewriting day partitions leaves these rows out in its select (removed_rows_kept_out). -#}
+    {%- if product_analytics.rewrites_day_partitions() and config.get("partition_by") -%}
+        {{ return("") }}
+    {%- endif -%}
+    {{ product_analytics.delete_rows(relation, product_analytics.removed_user_or_account()) }}
+{%- endmacro %}
+
+{#- True on a row (columns user_id, account_id) of a user on the deletion list or of an opted-out account. -#}
+{% macro removed_user_or_account() -%}
         user_id in (select deleted.user_id from {{ ref('int_identity__deleted_users') }} as deleted)
         or account_id in (select opted_out.account_id from {{ ref('int_accounts__opted_out') }} as opted_out)
-    {%- endset -%}
-    {{ product_analytics.delete_rows(relation, condition) }}
+{%- endmacro %}
+
+{#-
+    Where a model rewrites day partitions (rewrites_day_partitions), the final filter of its
+    select (columns user_id, account_id): the rows delete_removed_users_and_accounts would
+    delete stay out. A null user or account removes nothing.
+-#}
+{% macro removed_rows_kept_out() -%}
+    not coalesce(
+        {{ product_analytics.removed_user_or_account() }},
+        false
+    )
+{%- endmacro %}
+
+{#-
+    `date_day`: the days a day-partitioned model (day column `day_column`) rewrites in an
+    incremental run where days are rewritten: the days of the events `consumer` has not
+    applied yet (changed_days), and the days of `relation` holding rows of deleted users or
+    opted-out accounts, which must leave. Distinct.
+-#}
+{% macro rewritten_days(consumer, relation, day_column) -%}
+    {{ product_analytics.changed_days(consumer) }}
+
+    union
+
+    select removed.{{ day_column }} as date_day
+    from {{ relation }} as removed
+    where {{ product_analytics.removed_user_or_account() }}
 {%- endmacro %}
 
 {#-

@@ -5,20 +5,74 @@
 
 {#-
     `materialized` config of the package's incremental models: `incremental` where the engine
-    can delete and update rows (DuckDB, PostgreSQL, ...); `table` on Spark with parquet tables,
-    where every run rebuilds them from all the data (docs/decisions.md, "Spark"), which is
-    a full refresh by construction. Evaluated when dbt parses the project.
+    can delete and update rows (DuckDB, PostgreSQL, ...). On Spark with parquet tables
+    (docs/decisions.md, "Spark") only models whose incremental runs need no row-level delete or
+    update stay incremental (`without_row_changes`: they append, or rewrite whole day
+    partitions, see rewrites_day_partitions); the others are `table`, rebuilt from all the
+    data on every run (a full refresh by construction). Evaluated when dbt parses the project.
 -#}
-{% macro incremental_materialization() -%}
-    {{ return(adapter.dispatch("incremental_materialization", "product_analytics")()) }}
+{% macro incremental_materialization(without_row_changes=false) -%}
+    {{ return(adapter.dispatch("incremental_materialization", "product_analytics")(without_row_changes)) }}
 {%- endmacro %}
 
-{% macro default__incremental_materialization() -%}
+{% macro default__incremental_materialization(without_row_changes) -%}
     {{ return("incremental") }}
 {%- endmacro %}
 
-{% macro spark__incremental_materialization() -%}
-    {{ return("table") }}
+{% macro spark__incremental_materialization(without_row_changes) -%}
+    {{ return("incremental" if without_row_changes else "table") }}
+{%- endmacro %}
+
+{#-
+    Whether the day-keyed incremental models rewrite whole day partitions (`insert_overwrite`
+    of the days a run recomputes, their other rows read back from the table) instead of
+    deleting and inserting rows: true on Spark with parquet tables, which have no row-level
+    delete. Such a model's select then returns every row of each day it rewrites, with the
+    rows of deleted users and opted-out accounts left out there rather than by a post-hook.
+-#}
+{% macro rewrites_day_partitions() -%}
+    {{ return(adapter.dispatch("rewrites_day_partitions", "product_analytics")()) }}
+{%- endmacro %}
+
+{% macro default__rewrites_day_partitions() -%}
+    {{ return(false) }}
+{%- endmacro %}
+
+{% macro spark__rewrites_day_partitions() -%}
+    {{ return(true) }}
+{%- endmacro %}
+
+{#- `incremental_strategy` config of a day-keyed model: `strategy`, or `insert_overwrite` where days are rewritten. -#}
+{% macro day_strategy(strategy) -%}
+    {{ return("insert_overwrite" if product_analytics.rewrites_day_partitions() else strategy) }}
+{%- endmacro %}
+
+{#- `partition_by` config of a day-keyed model: its day column where days are rewritten, none elsewhere. -#}
+{% macro day_partitions(day_column) -%}
+    {{ return([day_column] if product_analytics.rewrites_day_partitions() else none) }}
+{%- endmacro %}
+
+{#-
+    Post-hook of a model that rewrites day partitions: a day the run rewrote whose rows all
+    left (deleted users, an opted-out account, events moved to another day) is not among the
+    partitions the `insert_overwrite` wrote, so it is dropped here. `rewritten_days` is a
+    select of one column, the days the run rewrote (read again now; the rows of those days
+    that the run wrote are read from the run's temporary view). Runs its statements itself;
+    renders no SQL. Does nothing outside incremental runs or where days are not rewritten.
+-#}
+{% macro drop_emptied_days(relation, day_column, rewritten_days) -%}
+    {%- if execute and is_incremental() and product_analytics.rewrites_day_partitions() -%}
+        {%- set written = relation.incorporate(path={"identifier": relation.identifier ~ "__dbt_tmp"}).include(database=false, schema=false) -%}
+        {%- set emptied = run_query(
+            "select distinct rewritten.date_day from (" ~ rewritten_days ~ ") as rewritten"
+            ~ " where rewritten.date_day is not null and rewritten.date_day not in"
+            ~ " (select distinct written." ~ day_column ~ " from " ~ written ~ " as written where written." ~ day_column ~ " is not null)"
+        ) -%}
+        {%- for row in emptied.rows -%}
+            {%- do run_query("alter table " ~ relation ~ " drop if exists partition (" ~ day_column ~ " = '" ~ row[0] ~ "')") -%}
+        {%- endfor -%}
+    {%- endif -%}
+    {{ return("") }}
 {%- endmacro %}
 
 {#-
@@ -112,7 +166,7 @@
     none otherwise: first build, a build from an older version, or a unit test.
 -#}
 {% macro previous_build_with_column(relation, column) -%}
-    {#- Where models are rebuilt every run (Spark: incremental_materialization), no run carries state to the next. -#}
+    {#- Where table models are dropped before they are re-created (Spark), a model cannot read its own previous build. -#}
     {%- if not execute or model.resource_type == "unit_test" or product_analytics.incremental_materialization() != "incremental" -%}
         {{ return(none) }}
     {%- endif -%}
@@ -125,13 +179,14 @@
 
 {#-
     The relation another model's previous build left, found by the model's name; none when it
-    does not exist yet, while dbt parses, in unit tests, and where every run rebuilds the models
-    (Spark: incremental_materialization). For a model that must see what a
+    does not exist yet, while dbt parses, and in unit tests. For a model that must see what a
     model downstream of it held before this run (int_incremental__changes reads the previous
-    facts of the events it logs), which a ref() cannot express without a cycle.
+    facts of the events it logs), which a ref() cannot express without a cycle: the model
+    named is downstream, so this run has not rebuilt it yet, also where it is a table
+    rebuilt on every run (Spark).
 -#}
 {% macro previous_build(model_name) -%}
-    {%- if not execute or model.resource_type == "unit_test" or product_analytics.incremental_materialization() != "incremental" -%}
+    {%- if not execute or model.resource_type == "unit_test" -%}
         {{ return(none) }}
     {%- endif -%}
     {%- set node = graph.nodes["model.product_analytics." ~ model_name] -%}

@@ -283,10 +283,14 @@
     {{ return({"parts": (value | trim).split(".")}) }}
 {%- endmacro %}
 
-{#- A warehouse relation from config_relation_name() parts of 2 or 3 names (none while dbt parses when it does not exist yet). -#}
+{#-
+    A warehouse relation from config_relation_name() parts of 2 or 3 names (none while dbt
+    parses when it does not exist yet); two names are in the target's database (none on
+    Spark, whose targets have no database).
+-#}
 {% macro config_warehouse_relation(variable, parts, errors=none) -%}
     {%- set relation = api.Relation.create(
-        database=parts[0] if parts | length == 3 else target.database,
+        database=parts[0] if parts | length == 3 else target.get("database"),
         schema=parts[-2],
         identifier=parts[-1],
     ) -%}

@@ -1,36 +1,45 @@
 """The package on Spark (local session, parquet tables; README "Running on Spark").
 
-A small generated dataset is loaded into a Spark warehouse and into a DuckDB file; `dbt build`
-(every seed, model and data test) must pass on Spark, and every mart must equal, row for row,
-the DuckDB build of the same data. Each dbt call on Spark pays a JVM start and every query
-costs far more than on DuckDB, so the dataset is small, Spark builds once, and the dbt unit
-tests (hand-made rows, engine-independent, run on DuckDB and PostgreSQL by the other tests;
-a third of the Spark build's time) are left out here. `DBT_TARGET=spark make demo` runs them.
-Needs Java 17 (`java` on the PATH); pyspark and dbt-spark come with `make install`.
+A small generated dataset, with test_incremental's changes to the past injected and its batch 2
+held out, is loaded into a Spark warehouse and into a DuckDB file; `dbt build` (every seed,
+model and data test) must pass on Spark, and every mart must equal, row for row, the DuckDB
+build of the same data. Batch 2 (late events, a late identify, a late alias, an opt-out, a
+deletion, ...) is then loaded and dbt runs incrementally on Spark: every mart must equal a
+DuckDB build of both batches at once. Each dbt call on Spark pays a JVM start and every query
+costs far more than on DuckDB, so the dataset is small, Spark builds once and runs once more,
+and the dbt unit tests (hand-made rows, engine-independent, run on DuckDB and PostgreSQL by
+the other tests; a third of the Spark build's time) are left out here. `DBT_TARGET=spark make
+demo` runs them. Needs Java 17 (`java` on the PATH); pyspark and dbt-spark come with `make
+install`.
 """
 
 from __future__ import annotations
 
+import json
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from conftest import load_generated, make_warehouse
-from harness import DEMO_VARS, Warehouse, snapshot
+from harness import Warehouse, snapshot
+from test_incremental import VARS, _hold_out_batch_2, _load_batch_2, inject_changes_to_the_past
 
 from product_analytics.generator import GeneratorConfig
 
-#: Small enough for Spark in CI (a few minutes), big enough that every mart has rows.
-SPARK_CONFIG = GeneratorConfig(events=5_000, seed=7, days=20)
+#: Small enough for Spark in CI (its time goes to the number of queries, not to the rows), big
+#: enough that every mart has rows and that inject_changes_to_the_past finds a user of every
+#: kind it changes (smaller datasets or other seeds lack some).
+SPARK_CONFIG = GeneratorConfig(events=15_000, seed=25, days=45)
 #: Significant digits compared in floating-point values (engines differ in the last bits of
 #: a division or an average).
 FLOAT_DIGITS = 9
 
 
 @pytest.fixture(scope="module")
-def spark_and_duckdb(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Warehouse, Warehouse]]:
-    """The same generated data built on Spark and on DuckDB, each with `dbt build`."""
+def spark_and_duckdb(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Warehouse, Warehouse, str]]:
+    """Batch 1 of the same generated data built on Spark and on DuckDB, each with `dbt build`;
+    and the user whom batch 2 puts on the deletion list."""
     if shutil.which("java") is None:
         raise RuntimeError("the Spark tests need Java 17: install it (Debian: apt-get install openjdk-17-jre-headless)")
     tmp = tmp_path_factory.mktemp("spark")
@@ -38,12 +47,14 @@ def spark_and_duckdb(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple
     duckdb = make_warehouse("duckdb", "spark_reference", tmp)
     for warehouse in (spark, duckdb):
         load_generated(warehouse, SPARK_CONFIG)
-        warehouse.dbt("build", "--exclude-resource-type", "unit_test", vars=DEMO_VARS)
-    yield spark, duckdb
+        split, deleted_user, *_ = inject_changes_to_the_past(warehouse)
+        _hold_out_batch_2(warehouse, split)
+        warehouse.dbt("build", "--exclude-resource-type", "unit_test", vars=VARS)
+    yield spark, duckdb, deleted_user
 
 
 def test_spark_build_keeps_its_state_in_the_spark_home(spark_and_duckdb: tuple[Warehouse, Warehouse]) -> None:
-    spark, _ = spark_and_duckdb
+    spark, _, _ = spark_and_duckdb
     home = Path(spark.env["DBT_SPARK_HOME"])
     assert (home / "metastore_db").is_dir()
     assert (home / "warehouse" / "marts.db" / "fct_events").is_dir()
@@ -55,8 +66,8 @@ def test_spark_build_keeps_its_state_in_the_spark_home(spark_and_duckdb: tuple[W
     assert not (root / "spark-warehouse").exists()
 
 
-def test_every_mart_on_spark_equals_the_duckdb_build(spark_and_duckdb: tuple[Warehouse, Warehouse]) -> None:
-    spark, duckdb = spark_and_duckdb
+def test_every_mart_on_spark_equals_the_duckdb_build(spark_and_duckdb: tuple[Warehouse, Warehouse, str]) -> None:
+    spark, duckdb, _ = spark_and_duckdb
     expected = snapshot(duckdb, ("marts",), float_digits=FLOAT_DIGITS)
     actual = snapshot(spark, ("marts",), float_digits=FLOAT_DIGITS)
     assert set(actual) == set(expected), (
@@ -66,6 +77,13 @@ def test_every_mart_on_spark_equals_the_duckdb_build(spark_and_duckdb: tuple[War
     for name in expected:
         schema, table = name.split(".")
         assert spark.columns(schema, table) == duckdb.columns(schema, table), name
+    _assert_equal(expected, actual)
+    # The comparison is not vacuous: the data fill the marts that matter.
+    for name in ("marts.fct_events", "marts.metrics_active_users_daily", "marts.metrics_account_health_daily"):
+        assert expected[name], name
+
+
+def _assert_equal(expected: dict[str, list[tuple]], actual: dict[str, list[tuple]]) -> None:
     differing = {
         name: {
             "rows (DuckDB, Spark)": (len(expected[name]), len(actual[name])),
@@ -75,7 +93,56 @@ def test_every_mart_on_spark_equals_the_duckdb_build(spark_and_duckdb: tuple[War
         for name in expected
         if expected[name] != actual[name]
     }
-    assert not differing, f"marts that differ between Spark and DuckDB: {differing}"
-    # The comparison is not vacuous: the data fill the marts that matter.
-    for name in ("marts.fct_events", "marts.metrics_active_users_daily", "marts.metrics_account_health_daily"):
-        assert expected[name], name
+    assert not differing, f"tables that differ between Spark and DuckDB: {differing}"
+
+
+#: The models incremental on Spark whose tables are compared (the marts are tables there).
+SPARK_INCREMENTAL_COMPARED = ("intermediate.int_engagement__activity_days",)
+
+
+def _partition_files(spark: Warehouse, table: str) -> dict[str, list[str]]:
+    """Partition folder (`date_day=...`) -> its parquet file names, of a built Spark table."""
+    folder = Path(spark.env["DBT_SPARK_HOME"]) / "warehouse" / table.replace(".", ".db/", 1)
+    return {p.name: sorted(f.name for f in p.glob("*.parquet")) for p in folder.iterdir() if p.is_dir()}
+
+
+def _compared(warehouse: Warehouse) -> dict[str, list[tuple]]:
+    tables = snapshot(warehouse, ("intermediate", "marts"), float_digits=FLOAT_DIGITS)
+    return {
+        name: rows for name, rows in tables.items() if name.startswith("marts.") or name in SPARK_INCREMENTAL_COMPARED
+    }
+
+
+def test_an_incremental_run_on_spark_equals_a_full_build(
+    spark_and_duckdb: tuple[Warehouse, Warehouse, str], tmp_path: Path
+) -> None:
+    """Runs after the batch-1 tests above (it adds batch 2 to the Spark warehouse)."""
+    spark, _, deleted_user = spark_and_duckdb
+    full = make_warehouse("duckdb", "spark_full_reference", tmp_path)
+    load_generated(full, SPARK_CONFIG)
+    inject_changes_to_the_past(full)
+    with full.connection() as con:
+        con.execute(f"insert into privacy.deleted_users values ('{deleted_user}')")
+    full.dbt("build", "--exclude-resource-type", "unit_test", "--exclude-resource-type", "test", vars=VARS)
+
+    activity_days = "intermediate.int_engagement__activity_days"
+    partitions_before = _partition_files(spark, activity_days)
+    before = _compared(spark)
+    _load_batch_2(spark, deleted_user)
+    spark.dbt("run", "--target-path", str(tmp_path / "target"), vars=VARS)
+
+    expected, actual = _compared(full), _compared(spark)
+    assert set(actual) == set(expected)
+    _assert_equal(expected, actual)
+    # Batch 2 changed batch-1 days (the comparison is not of unchanged tables).
+    assert before[activity_days] != actual[activity_days]
+    assert before["marts.fct_events"] != actual["marts.fct_events"]
+    # The run was incremental: activity_days rewrote some day partitions and left the others'
+    # files as they were (a table build rewrites every file).
+    results = json.loads((tmp_path / "target" / "run_results.json").read_text())["results"]
+    compiled = {r["unique_id"].split(".")[-1]: r.get("compiled_code") or "" for r in results}
+    assert "kept_rows" in compiled["int_engagement__activity_days"]
+    partitions_after = _partition_files(spark, activity_days)
+    kept = {day for day, files in partitions_before.items() if partitions_after.get(day) == files}
+    rewritten = set(partitions_after) - kept
+    assert kept and rewritten, (sorted(kept), sorted(rewritten))

@@ -8,7 +8,10 @@
     was in before (its user or day may have changed) and the cell it is in now, every account
     of them. A late event on an old day so rewrites its user's rows of that day, not the
     whole day. Rows of deleted users and opted-out accounts are removed by the post-hook,
-    like in fct_events.
+    like in fct_events. Where days are rewritten whole (Spark: rewrites_day_partitions), the
+    table is partitioned by date_day and a run writes every row of each day holding a changed
+    cell or a removed row (the other rows of the day read back from the table), the removed
+    rows left out by the select itself.
 #}
 
 -- Read only by incremental runs: depends_on: {{ ref('int_incremental__changes') }}
@@ -19,16 +22,20 @@
 #}
 
 {{ config(
-    materialized=product_analytics.incremental_materialization(),
-    incremental_strategy="append",
+    materialized=product_analytics.incremental_materialization(without_row_changes=true),
+    incremental_strategy=product_analytics.day_strategy("append"),
+    partition_by=product_analytics.day_partitions("date_day"),
     on_schema_change="fail",
     full_refresh=product_analytics.allow_full_refresh(),
-    pre_hook="{% if is_incremental() %}{{ product_analytics.delete_changed_user_days(this, 'activity_days') }}{% endif %}",
+    pre_hook="{% if is_incremental() and not product_analytics.rewrites_day_partitions() %}{{ product_analytics.delete_changed_user_days(this, 'activity_days') }}{% endif %}",
     post_hook=[
         "{{ product_analytics.delete_removed_users_and_accounts(this) }}",
+        "{{ product_analytics.drop_emptied_days(this, 'date_day', product_analytics.rewritten_days('activity_days', this, 'date_day')) }}",
         "{{ product_analytics.mark_changes_applied('activity_days') }}",
     ],
 ) }}
+
+{%- set rewrites_days = product_analytics.rewrites_day_partitions() %}
 
 with
 
@@ -62,4 +69,46 @@ activity_days as (
     group by events.user_id, events.account_id, events.event_date
 )
 
+{%- if rewrites_days and is_incremental() %},
+
+-- Days are rewritten whole (Spark): the recomputed cells, and the other rows each rewritten
+-- day already holds.
+rewritten_days as (
+    {{ product_analytics.rewritten_days('activity_days', this, 'date_day') | indent(4) }}
+),
+
+kept_rows as (
+    select
+        previous.user_id,
+        previous.account_id,
+        previous.date_day,
+        previous.activity_events,
+        previous.last_received_at
+    from {{ this }} as previous
+    where
+        previous.date_day in (select rewritten_days.date_day from rewritten_days)
+        and not exists (
+            select 1
+            from changed_user_days
+            where
+                changed_user_days.user_id = previous.user_id
+                and changed_user_days.date_day = previous.date_day
+        )
+),
+
+day_rows as (
+    select * from activity_days
+    union all
+    select * from kept_rows
+)
+
+select * from day_rows
+where {{ product_analytics.removed_rows_kept_out() }}
+{%- elif rewrites_days %}
+
 select * from activity_days
+where {{ product_analytics.removed_rows_kept_out() }}
+{%- else %}
+
+select * from activity_days
+{%- endif %}

@@ -28,11 +28,11 @@
 -- {{ ref('int_accounts__group_calls') }} and {{ product_analytics.linking_calls_dependencies() }}
 
 {{ config(
-    materialized=product_analytics.incremental_materialization(),
+    materialized=product_analytics.incremental_materialization(without_row_changes=true),
     incremental_strategy="append",
     on_schema_change="fail",
     full_refresh=product_analytics.allow_full_refresh(),
-    pre_hook="{% if is_incremental() %}delete from {{ this }} where {{ product_analytics.applied_by_every_consumer() }}{% endif %}",
+    pre_hook="{{ product_analytics.drop_applied_changes(this) }}",
 ) }}
 
 {%- set facts = product_analytics.previous_build("fct_events") %}
