@@ -67,6 +67,52 @@
 {%- endmacro %}
 
 {#-
+    `event_id`: the events of changed_event_ids whose own values can have changed: re-read from
+    their staged row (is_restaged: day, name, source schema, time or properties can change),
+    new to fct_events (no day before: an opt-out withdrawn) or gone from it (a deletion, an
+    opt-out). An event logged only because its user or account can change, and still in
+    fct_events, keeps its day and values. Rows logged before is_restaged existed (null) count
+    as re-read.
+-#}
+{% macro restaged_event_ids(consumer) -%}
+    select changes.event_id
+    from {{ ref('int_incremental__changes') }} as changes
+    where
+        changes.event_id is not null
+        and not changes.{{ product_analytics.applied_flag(consumer) }}
+        and (
+            coalesce(changes.is_restaged, true)
+            or changes.date_day is null
+            or not exists (
+                select 1
+                from {{ ref('fct_events') }} as remaining
+                where remaining.event_id = changes.event_id
+            )
+        )
+{%- endmacro %}
+
+{#-
+    `date_day`: the days of restaged_event_ids, where each event was before (it may have moved
+    to another day) and where it is now in fct_events. The scope of a table of events per day
+    that holds no user or account (the tracking-plan day tables): changed_days without the days
+    only events whose values cannot change are on. Distinct.
+-#}
+{% macro restaged_days(consumer) -%}
+    select changes.date_day
+    from {{ ref('int_incremental__changes') }} as changes
+    where
+        changes.date_day is not null
+        and not changes.{{ product_analytics.applied_flag(consumer) }}
+        and changes.event_id in ({{ product_analytics.restaged_event_ids(consumer) }})
+
+    union
+
+    select events.event_date as date_day
+    from {{ ref('fct_events') }} as events
+    where events.event_id in ({{ product_analytics.restaged_event_ids(consumer) }})
+{%- endmacro %}
+
+{#-
     `user_id`, `date_day`: the (user, day) cells holding an event the consumer has not
     applied yet, where the event was before (its user or day may have changed) and where it
     is now in fct_events; resolved users only (an event without a user is never activity).
