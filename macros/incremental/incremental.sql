@@ -24,10 +24,11 @@
 {#-
     A statement deleting the rows of `relation` (aliased `alias` in `condition`) that meet
     `condition`: a post-hook removing rows whatever a run recomputed. Engines without
-    row-level delete (Spark on parquet) rewrite the table without those rows instead: the
-    kept rows go to a scratch table that then overwrites the relation (Spark refuses to
-    overwrite a table the same statement reads); the statements run here, and nothing is
-    left for the hook to run.
+    row-level delete (Spark on parquet) rewrite the table without those rows instead (a row
+    whose condition is null stays, as `delete` keeps it: e.g. a null account_id tested
+    against the opted-out accounts): the kept rows go to a scratch table that then
+    overwrites the relation (Spark refuses to overwrite a table the same statement reads);
+    the statements run here, and nothing is left for the hook to run.
 -#}
 {% macro delete_rows(relation, condition, alias=none) -%}
     {{ return(adapter.dispatch("delete_rows", "product_analytics")(relation, condition, alias)) }}
@@ -42,7 +43,7 @@
         {%- set kept = relation.incorporate(path={"identifier": relation.identifier ~ "__pa_kept_rows"}) -%}
         {%- do run_query("drop table if exists " ~ kept) -%}
         {%- do run_query("create table " ~ kept ~ " using parquet as select * from " ~ relation
-            ~ (" as " ~ alias if alias else "") ~ " where not (" ~ condition ~ ")") -%}
+            ~ (" as " ~ alias if alias else "") ~ " where not coalesce((" ~ condition ~ "), false)") -%}
         {%- do run_query("insert overwrite table " ~ relation ~ " select * from " ~ kept) -%}
         {%- do run_query("drop table " ~ kept) -%}
     {%- endif -%}
