@@ -133,53 +133,97 @@
 {%- endmacro %}
 
 {#-
-    `date_day`: the days (reporting time zone) holding an event the consumer has not applied
-    yet, where the event was before (it may have moved to another day) and where it is now in
-    fct_events. The scope as whole days; distinct.
+    `event_id`, `user_id`, `account_id`, `date_day`: where each event the consumer has not
+    applied yet was before (the row logged in int_incremental__changes: its user, account or
+    day may have changed since) and where it is now in fct_events; plus the log's rows without
+    an event (`event_id` null: an account and the first day its members can change). Not
+    distinct. The one place that finds the changed events' new place; the macros below read it.
 -#}
-{% macro changed_days(consumer) -%}
-    select changes.date_day
+{% macro changed_event_places(consumer) -%}
+    select
+        changes.event_id,
+        changes.user_id,
+        changes.account_id,
+        changes.date_day
     from {{ ref('int_incremental__changes') }} as changes
-    where
-        changes.event_id is not null
-        and changes.date_day is not null
-        and {{ product_analytics.pending_change(consumer, "changes") }}
+    where {{ product_analytics.pending_change(consumer, "changes") }}
 
-    union
+    union all
 
-    select events.event_date as date_day
+    select
+        events.event_id,
+        events.user_id,
+        events.account_id,
+        events.event_date as date_day
     from {{ ref('fct_events') }} as events
     where events.event_id in ({{ product_analytics.changed_event_ids(consumer) }})
 {%- endmacro %}
 
 {#-
-    `user_id`, `date_day`: the (user, day) cells holding an event the consumer has not
-    applied yet, where the event was before (its user or day may have changed) and where it
-    is now in fct_events; resolved users only (an event without a user is never activity).
-    The scope of a table with one row per user and day (or finer): the rows of these cells,
-    and only those, can have changed, so a late event on an old day names its user's cell,
-    not the whole day. Distinct.
+    `date_day`: the days (reporting time zone) holding an event the consumer has not applied
+    yet, before or now (changed_event_places). The scope as whole days; distinct.
 -#}
-{% macro changed_user_days(consumer) -%}
-    select
-        changes.user_id,
-        changes.date_day
+{% macro changed_days(consumer) -%}
+    select distinct places.date_day
+    from ({{ product_analytics.changed_event_places(consumer) }}) as places
+    where places.event_id is not null and places.date_day is not null
+{%- endmacro %}
+
+{#-
+    `event_id`: the events of changed_event_ids whose own values can have changed: re-read from
+    their staged row (is_restaged: day, name, source schema, time or properties can change),
+    new to fct_events (no day before: an opt-out withdrawn) or gone from it (a deletion, an
+    opt-out). An event logged only because its user or account can change, and still in
+    fct_events, keeps its day and values. Rows logged before is_restaged existed (null) count
+    as re-read.
+-#}
+{% macro restaged_event_ids(consumer) -%}
+    select changes.event_id
     from {{ ref('int_incremental__changes') }} as changes
     where
         changes.event_id is not null
-        and changes.user_id is not null
-        and changes.date_day is not null
         and {{ product_analytics.pending_change(consumer, "changes") }}
+        and (
+            coalesce(changes.is_restaged, true)
+            or changes.date_day is null
+            or not exists (
+                select 1
+                from {{ ref('fct_events') }} as remaining
+                where remaining.event_id = changes.event_id
+            )
+        )
+{%- endmacro %}
 
-    union
-
-    select
-        events.user_id,
-        events.event_date as date_day
-    from {{ ref('fct_events') }} as events
+{#-
+    `date_day`: the days where each event of restaged_event_ids was before (it may have moved to
+    another day) and is now (changed_event_places). The scope of a table of events per day that
+    holds no user or account (the tracking-plan day tables): changed_days without the days that
+    only events whose values cannot change are on. Distinct.
+-#}
+{% macro restaged_days(consumer) -%}
+    select distinct places.date_day
+    from ({{ product_analytics.changed_event_places(consumer) }}) as places
     where
-        events.user_id is not null
-        and events.event_id in ({{ product_analytics.changed_event_ids(consumer) }})
+        places.date_day is not null
+        and places.event_id in ({{ product_analytics.restaged_event_ids(consumer) }})
+{%- endmacro %}
+
+{#-
+    `user_id`, `date_day`: the (user, day) cells holding an event the consumer has not
+    applied yet, before or now (changed_event_places); resolved users only (an event without
+    a user is never activity). The scope of a table with one row per user and day (or finer):
+    the rows of these cells, and only those, can have changed, so a late event on an old day
+    names its user's cell, not the whole day. Distinct.
+-#}
+{% macro changed_user_days(consumer) -%}
+    select distinct
+        places.user_id,
+        places.date_day
+    from ({{ product_analytics.changed_event_places(consumer) }}) as places
+    where
+        places.event_id is not null
+        and places.user_id is not null
+        and places.date_day is not null
 {%- endmacro %}
 
 {#-
@@ -199,32 +243,16 @@
 
 {#-
     `account_id`, `changed_from`: each account whose day rows can have changed, from the first
-    day that can: the day of an event the consumer has not applied yet, where the event was
-    attributed before and where it is attributed now in fct_events, and the first day its
-    members can change. One row per account.
+    day that can: the day of an event the consumer has not applied yet, before or now
+    (changed_event_places), and the first day its members can change. One row per account.
 -#}
 {% macro changed_account_days(consumer) -%}
     select
-        account_days.account_id,
-        min(account_days.date_day) as changed_from
-    from (
-        select
-            changes.account_id,
-            changes.date_day
-        from {{ ref('int_incremental__changes') }} as changes
-        where changes.account_id is not null and {{ product_analytics.pending_change(consumer, "changes") }}
-
-        union all
-
-        select
-            events.account_id,
-            events.event_date as date_day
-        from {{ ref('fct_events') }} as events
-        where
-            events.account_id is not null
-            and events.event_id in ({{ product_analytics.changed_event_ids(consumer) }})
-    ) as account_days
-    group by account_days.account_id
+        places.account_id,
+        min(places.date_day) as changed_from
+    from ({{ product_analytics.changed_event_places(consumer) }}) as places
+    where places.account_id is not null
+    group by places.account_id
 {%- endmacro %}
 
 {#-

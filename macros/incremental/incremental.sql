@@ -80,9 +80,9 @@
     `condition`: a post-hook removing rows whatever a run recomputed. Engines without
     row-level delete (Spark on parquet) rewrite the table without those rows instead (a row
     whose condition is null stays, as `delete` keeps it: e.g. a null account_id tested
-    against the opted-out accounts): the kept rows go to a scratch table that then overwrites the relation (Spark refuses to
-    overwrite a table the same statement reads); the statements run here, and nothing is
-    left for the hook to run.
+    against the opted-out accounts): the kept rows go to a scratch table that then
+    overwrites the relation (Spark refuses to overwrite a table the same statement reads);
+    the statements run here, and nothing is left for the hook to run.
 -#}
 {% macro delete_rows(relation, condition, alias=none) -%}
     {{ return(adapter.dispatch("delete_rows", "product_analytics")(relation, condition, alias)) }}

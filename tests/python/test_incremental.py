@@ -642,6 +642,8 @@ def test_incremental_runs_equal_a_full_refresh(engine: str, tmp_path: Path) -> N
 #    (received 01-03..01-04: a group call, an identify, a page view, tracks, and an alias from a
 #    visitor's anonymous id seen in batch 1), and a loader replays into segment_web a group call
 #    and tracks of ux received 01-06 (with old load stamps too).
+# Then batch 3 (an opt-out of acct_o) removes uo's only event, of 01-08, a day no event the
+# run re-reads from staging is on; one more incremental run must again equal a full build.
 
 SERVER_SCHEMA = "segment_server"
 KIND_VARS_BATCH_1 = {"segment_schemas": ["segment_web", "segment_backend"]}
@@ -684,6 +686,9 @@ def _kinds_batch_1(con: Any) -> None:
     # The newest row of batch 1, a late event of 01-09: the watermark is 01-10 12:00, and m1 is
     # the only event of 01-10.
     _insert(con, "segment_backend.tracks", _track("uw-9", "uw", _at(9), _at(10)))
+    # uo's only event, on 01-08, in acct_o (which opts out in batch 3).
+    _insert(con, "segment_backend.groups", _group("g-uo", "uo", "acct_o", _at(8, 9)))
+    _insert(con, "segment_backend.tracks", _track("uo-8", "uo", _at(8, 11), _at(8, 11)))
 
 
 def _kinds_batch_2(con: Any) -> None:
@@ -715,6 +720,14 @@ def _kinds_batch_2(con: Any) -> None:
     _insert(con, "segment_web.groups", _group("replayed-g-ux", "ux", "acct_z", _at(6, 11)))
     for day in (6, 7):
         _insert(con, "segment_web.tracks", _track(f"replayed-ux-{day}", "ux", _at(day, 15), _at(day, 15)))
+
+
+def _kinds_batch_3(con: Any) -> None:
+    # An event leaves fct_events on a day no re-read event is on: acct_o opts out (01-12), so
+    # uo-8 (01-08, received before the lookback) goes, and the tracking-plan day tables must
+    # recompute 01-08 although only uo's account changed.
+    opt_out = {**_group("g-uo-out", "uo", "acct_o", _at(12, 9)), "analytics_opt_out": True}
+    _insert(con, "segment_backend.groups", opt_out)
 
 
 def _kind_checks(warehouse: Warehouse) -> list[str]:
@@ -799,6 +812,15 @@ def test_every_kind_of_change_equals_a_full_refresh(engine: str, tmp_path: Path)
     assert not failures, "\n".join(failures)
     differing = _differing_tables(full, incremental)
     assert not differing, f"incremental differs from full refresh (rows expected, actual): {differing}"
+
+    for warehouse in (incremental, full):
+        with warehouse.connection() as con:
+            _kinds_batch_3(con)
+    incremental.dbt("run", vars=KIND_VARS)
+    full.dbt("run", "--full-refresh", vars={**KIND_VARS, "allow_full_refresh": True})
+    assert _one(full, "select count(*) from marts.fct_events where event_id = 'uo-8'") == 0, "uo-8 must leave"
+    differing = _differing_tables(full, incremental)
+    assert not differing, f"after batch 3, incremental differs from full refresh (rows expected, actual): {differing}"
 
 
 # --- A run killed half-way and re-run equals a full build (issue 17) ---------------------------

@@ -10,6 +10,9 @@
       (user_id, account_id, date_day: null when the event is new). Where it is now is in
       fct_events. A model recomputes every cell an event leaves and every cell it enters; as
       whole days, the days are date_day and the event's event_date in fct_events.
+      is_restaged: the event's staged row was re-read (received since the cutoff), so its
+      day, name, source schema, time or properties can change; false when it is logged only
+      because its user, account or existence can.
     - A membership row (event_id null): an account whose members can change from date_day
       (a new group call into it, or any group call of a user whose calls change).
 
@@ -27,10 +30,12 @@
 -- {{ ref('int_identity__anonymous_links') }} {{ ref('int_identity__deleted_users') }}
 -- {{ ref('int_accounts__group_calls') }} and {{ product_analytics.linking_calls_dependencies() }}
 
+{#- A column a new version adds (is_restaged) is added to the log, null on the rows already there. #}
+
 {{ config(
     materialized=product_analytics.incremental_materialization(without_row_changes=true),
     incremental_strategy="append",
-    on_schema_change="fail",
+    on_schema_change="append_new_columns",
     full_refresh=product_analytics.allow_full_refresh(),
     pre_hook="{{ product_analytics.drop_applied_changes(this) }}",
 ) }}
@@ -48,6 +53,7 @@ final as (
         cast(null as {{ dbt.type_string() }}) as user_id,
         cast(null as {{ dbt.type_string() }}) as account_id,
         cast(null as date) as date_day,
+        cast(null as {{ dbt.type_boolean() }}) as is_restaged,
         cast(null as {{ dbt.type_timestamp() }}) as logged_at,
         {{ product_analytics.unapplied_flags() }}
     where 1 = 0
@@ -245,7 +251,11 @@ affected_anonymous_ids as (
 ),
 
 recomputed_events as (
-    select distinct staged_events.event_id
+    select
+        staged_events.event_id,
+        -- Re-read from its staged row: its day, name, source schema, time or properties can
+        -- change. Otherwise only its user, account or existence can.
+        max(case when staged_events.received_at >= {{ cutoff }} then 1 else 0 end) = 1 as is_restaged
     from staged_events
     left join affected_sent_user_ids
         on staged_events.sent_user_id = affected_sent_user_ids.sent_user_id
@@ -259,6 +269,7 @@ recomputed_events as (
         or staged_events.event_at >= affected_sent_user_ids.affected_since
         or staged_events.event_at >= affected_anonymous_ids.affected_since
         or staged_events.context_group_id in (select opt_out_changed_accounts.account_id from opt_out_changed_accounts)
+    group by staged_events.event_id
 ),
 
 -- Where each recomputed event was before this run: the cells it may leave.
@@ -267,7 +278,8 @@ event_changes as (
         recomputed_events.event_id,
         previous_facts.user_id,
         previous_facts.account_id,
-        previous_facts.event_date as date_day
+        previous_facts.event_date as date_day,
+        recomputed_events.is_restaged
     from recomputed_events
     left join {{ facts }} as previous_facts
         on recomputed_events.event_id = previous_facts.event_id
@@ -299,6 +311,7 @@ final as (
         user_id,
         account_id,
         date_day,
+        is_restaged,
         cast('{{ run_started_at.strftime("%Y-%m-%d %H:%M:%S.%f") }}' as {{ dbt.type_timestamp() }}) as logged_at,
         {{ product_analytics.unapplied_flags() }}
     from event_changes
@@ -310,6 +323,7 @@ final as (
         cast(null as {{ dbt.type_string() }}) as user_id,
         account_id,
         date_day,
+        cast(null as {{ dbt.type_boolean() }}) as is_restaged,
         cast('{{ run_started_at.strftime("%Y-%m-%d %H:%M:%S.%f") }}' as {{ dbt.type_timestamp() }}) as logged_at,
         {{ product_analytics.unapplied_flags() }}
     from membership_changes

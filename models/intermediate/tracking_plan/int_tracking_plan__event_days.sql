@@ -3,9 +3,11 @@
     when, and one message id. What the tracking-plan marts need of the events, whatever the
     plan says (so editing the plan never needs a rebuild of this table).
 
-    Incremental: a run recomputes whole days, as int_engagement__activity_days does: the days
-    of the events int_incremental__changes lists and this model has not applied yet (the day
-    each event was on before, it may have moved, and the day it is on now), emptied first.
+    Incremental: a run recomputes whole days: the days of the events int_incremental__changes
+    lists and this model has not applied yet whose own values can have changed (macro
+    restaged_days: re-read from staging, new to fct_events or gone from it; the day each was
+    on before, it may have moved, and the day it is on now), emptied first. An event logged
+    only because its user or account can change leaves this table as it is (it holds neither).
 #}
 
 -- Read only by incremental runs: depends_on: {{ ref('int_incremental__changes') }}
@@ -18,7 +20,7 @@
     incremental_strategy="delete+insert",
     on_schema_change="fail",
     full_refresh=product_analytics.allow_full_refresh(),
-    pre_hook="{% if is_incremental() %}delete from {{ this }} where event_date in ({{ product_analytics.changed_days('tracking_plan_event_days') }}){% endif %}",
+    pre_hook="{% if is_incremental() %}delete from {{ this }} where event_date in ({{ product_analytics.restaged_days('tracking_plan_event_days') }}){% endif %}",
     post_hook="{{ product_analytics.mark_changes_applied('tracking_plan_event_days') }}",
 ) }}
 
@@ -27,7 +29,7 @@ with
 {% if is_incremental() %}
 
 changed_days as (
-    {{ product_analytics.changed_days('tracking_plan_event_days') }}
+    {{ product_analytics.restaged_days('tracking_plan_event_days') }}
 ),
 
 {% endif %}

@@ -6,7 +6,7 @@
     after trimming. Only properties carried by at least one event of the day, name and schema
     have a row; for any other property every event lacks it.
 
-    Incremental like int_tracking_plan__event_days: whole days, those fct_events recomputes.
+    Incremental like int_tracking_plan__event_days: whole days, those of restaged_days.
 #}
 
 -- Read only by incremental runs: depends_on: {{ ref('int_incremental__changes') }}
@@ -19,7 +19,7 @@
     incremental_strategy="delete+insert",
     on_schema_change="fail",
     full_refresh=product_analytics.allow_full_refresh(),
-    pre_hook="{% if is_incremental() %}delete from {{ this }} where event_date in ({{ product_analytics.changed_days('tracking_plan_property_days') }}){% endif %}",
+    pre_hook="{% if is_incremental() %}delete from {{ this }} where event_date in ({{ product_analytics.restaged_days('tracking_plan_property_days') }}){% endif %}",
     post_hook="{{ product_analytics.mark_changes_applied('tracking_plan_property_days') }}",
 ) }}
 
@@ -28,7 +28,7 @@ with
 {% if is_incremental() %}
 
 changed_days as (
-    {{ product_analytics.changed_days('tracking_plan_property_days') }}
+    {{ product_analytics.restaged_days('tracking_plan_property_days') }}
 ),
 
 {% endif %}
