@@ -88,6 +88,7 @@ def snapshot(
     skipped_tables: set[str] | frozenset[str] = frozenset(),
     skipped_columns: Mapping[str, tuple[str, ...]] | None = None,
     float_digits: int | None = None,
+    by_column_name: bool = False,
 ) -> dict[str, list[tuple[Any, ...]]]:
     """Every table of ``schemas`` (``schema.table`` -> its rows as tuples, in a canonical order)
     for comparing two builds row for row; views are left out (on Spark, where the tables are
@@ -96,7 +97,9 @@ def snapshot(
     ``skipped_tables`` are left out and ``skipped_columns`` (table -> column names) dropped
     from the rows. ``float_digits`` rounds floating-point and decimal values to that many
     significant digits (two engines may differ in the last bits of a division or a sum);
-    None compares them exactly.
+    None compares them exactly. ``by_column_name`` puts each row's values in the order of
+    their column names rather than the table's column order (which differs where an engine
+    moves columns, as Spark moves partition columns last).
     """
     table_type = "VIEW" if warehouse.target == "spark" else "BASE TABLE"
     relations = warehouse.rows(
@@ -110,7 +113,11 @@ def snapshot(
             continue
         skipped = (skipped_columns or {}).get(name, ())
         rows = [
-            tuple(_rounded(value, float_digits) for column, value in r.items() if column not in skipped)
+            tuple(
+                _rounded(value, float_digits)
+                for column, value in (sorted(r.items()) if by_column_name else r.items())
+                if column not in skipped
+            )
             for r in warehouse.rows(f"select * from {name}")
         ]
         tables[name] = sorted(rows, key=lambda row: tuple((v is None, str(v)) for v in row))
