@@ -18,6 +18,7 @@ from __future__ import annotations
 import json
 import shutil
 from collections.abc import Iterator
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -34,6 +35,29 @@ SPARK_CONFIG = GeneratorConfig(events=15_000, seed=25, days=45)
 #: Significant digits compared in floating-point values (engines differ in the last bits of
 #: a division or an average).
 FLOAT_DIGITS = 9
+#: One account opts out: its newest group call is sent again, later, with the opt-out trait.
+#: Removing the account's rows must keep every event without an account (a null account_id
+#: tested against the opted-out accounts is null, and must not count as a match).
+#: The call copied is the newest received before batch 2's split (`{split}`), so batch 1 holds
+#: the opt-out in the Spark warehouse and both batches hold it in the DuckDB full build.
+OPT_OUT_ONE_ACCOUNT = """
+insert into segment_backend.groups by name
+select * replace (
+    'spark-test-opt-out' as id,
+    true as analytics_opt_out,
+    least(received_at + interval 1 minute, cast('{split}' as timestamptz)) as received_at,
+    "timestamp" + interval 1 minute as "timestamp"
+)
+from segment_backend.groups
+where received_at <= '{split}'
+order by received_at desc, id
+limit 1
+"""
+
+
+def _opt_out_one_account(warehouse: Warehouse, split: datetime) -> None:
+    with warehouse.connection() as con:
+        con.execute(OPT_OUT_ONE_ACCOUNT.format(split=split))
 
 
 @pytest.fixture(scope="module")
@@ -48,6 +72,7 @@ def spark_and_duckdb(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple
     for warehouse in (spark, duckdb):
         load_generated(warehouse, SPARK_CONFIG)
         split, deleted_user, *_ = inject_changes_to_the_past(warehouse)
+        _opt_out_one_account(warehouse, split)
         _hold_out_batch_2(warehouse, split)
         warehouse.dbt("build", "--exclude-resource-type", "unit_test", vars=VARS)
     yield spark, duckdb, deleted_user
@@ -81,6 +106,11 @@ def test_every_mart_on_spark_equals_the_duckdb_build(spark_and_duckdb: tuple[War
     # The comparison is not vacuous: the data fill the marts that matter.
     for name in ("marts.fct_events", "marts.metrics_active_users_daily", "marts.metrics_account_health_daily"):
         assert expected[name], name
+    # An account opted out and events without an account remain: a removal that drops rows
+    # whose condition is null (not only true) shows as differing marts above.
+    assert duckdb.rows("select count(*) as n from marts.fct_events where account_id is null")[0]["n"] > 0
+    opted_out = "select count(*) as n from segment_backend.groups where analytics_opt_out and id = 'spark-test-opt-out'"
+    assert duckdb.rows(opted_out)[0]["n"] == 1
 
 
 def _assert_equal(expected: dict[str, list[tuple]], actual: dict[str, list[tuple]]) -> None:
@@ -120,7 +150,8 @@ def test_an_incremental_run_on_spark_equals_a_full_build(
     spark, _, deleted_user = spark_and_duckdb
     full = make_warehouse("duckdb", "spark_full_reference", tmp_path)
     load_generated(full, SPARK_CONFIG)
-    inject_changes_to_the_past(full)
+    split, *_ = inject_changes_to_the_past(full)
+    _opt_out_one_account(full, split)
     with full.connection() as con:
         con.execute(f"insert into privacy.deleted_users values ('{deleted_user}')")
     full.dbt("build", "--exclude-resource-type", "unit_test", "--exclude-resource-type", "test", vars=VARS)
