@@ -164,18 +164,50 @@
 {#-
     The relation a model's previous build left, when it exists and has `column` (a table model
     that carries values over from its previous build reads it while building the new one);
-    none otherwise: first build, a build from an older version, or a unit test.
+    none otherwise: first build, a build from an older version, or a unit test. Where a table
+    model is dropped before it is re-created (Spark with parquet tables), that is a copy of the
+    previous build (`<model>__previous_build`) that the model's pre-hook
+    keep_previous_build(this, column) makes before the drop.
 -#}
 {% macro previous_build_with_column(relation, column) -%}
-    {#- Where table models are dropped before they are re-created (Spark), a model cannot read its own previous build. -#}
-    {%- if not execute or model.resource_type == "unit_test" or product_analytics.incremental_materialization() != "incremental" -%}
+    {%- if not execute or model.resource_type == "unit_test" -%}
         {{ return(none) }}
     {%- endif -%}
     {%- set existing = adapter.get_relation(database=relation.database, schema=relation.schema, identifier=relation.identifier) -%}
     {%- if existing is none or column not in adapter.get_columns_in_relation(existing) | map(attribute="name") | map("lower") | list -%}
         {{ return(none) }}
     {%- endif -%}
+    {{ return(adapter.dispatch("previous_build_read", "product_analytics")(existing)) }}
+{%- endmacro %}
+
+{% macro default__previous_build_read(existing) -%}
     {{ return(existing) }}
+{%- endmacro %}
+
+{% macro spark__previous_build_read(existing) -%}
+    {{ return(existing.incorporate(path={"identifier": existing.identifier ~ "__previous_build"})) }}
+{%- endmacro %}
+
+{#-
+    Pre-hook of a table model that reads previous_build_with_column(this, `column`): where the
+    table is dropped before it is re-created (Spark), copies it to `<model>__previous_build`
+    first (replacing the copy an earlier run left), so the model reads its previous rows.
+    Runs its statements itself; renders no SQL. Does nothing on other engines.
+-#}
+{% macro keep_previous_build(relation, column) -%}
+    {%- do adapter.dispatch("keep_previous_build", "product_analytics")(relation, column) -%}
+    {{ return("") }}
+{%- endmacro %}
+
+{% macro default__keep_previous_build(relation, column) -%}
+{%- endmacro %}
+
+{% macro spark__keep_previous_build(relation, column) -%}
+    {%- set copy = product_analytics.previous_build_with_column(relation, column) -%}
+    {%- if copy is not none -%}
+        {%- do run_query("drop table if exists " ~ copy) -%}
+        {%- do run_query("create table " ~ copy ~ " using parquet as select * from " ~ relation) -%}
+    {%- endif -%}
 {%- endmacro %}
 
 {#-

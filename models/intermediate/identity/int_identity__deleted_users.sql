@@ -11,6 +11,8 @@
     follow them, not every deletion by every run.
 #}
 
+{{ config(pre_hook="{{ product_analytics.keep_previous_build(this, 'newest_received_at_when_listed') }}") }}
+
 {%- set configured = product_analytics.deleted_users_relation() %}
 {%- set previous = product_analytics.previous_build_with_column(this, "newest_received_at_when_listed") %}
 
