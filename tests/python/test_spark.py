@@ -5,9 +5,13 @@ held out, is loaded into a Spark warehouse and into a DuckDB file; `dbt build` (
 model and data test) must pass on Spark, and every mart must equal, row for row, the DuckDB
 build of the same data. Batch 2 (late events, a late identify, a late alias, an opt-out, a
 deletion, ...) is then loaded and dbt runs incrementally on Spark: every mart must equal a
-DuckDB build of both batches at once. Each dbt call on Spark pays a JVM start and every query
-costs far more than on DuckDB, so the dataset is small, Spark builds once and runs once more,
-and the dbt unit tests (hand-made rows, engine-independent, run on DuckDB and PostgreSQL by
+DuckDB build of both batches at once, every day whose activity batch 2 changes must have been
+rewritten, and a user deleted before batch 2 must keep the deletion stamp of batch 1 (it is not
+deleted anew). Batch 3, one late event on an old day, then runs: the activity days must equal
+DuckDB's, and only that day and the days received within the lookback may be rewritten (batch 2
+reaches nearly every day: its opt-outs and deletion change all of an account's or user's days).
+Each dbt call on Spark pays a JVM start and every query costs far more than on DuckDB, so the
+dataset is small, Spark builds once and runs twice more, and the dbt unit tests (hand-made rows, engine-independent, run on DuckDB and PostgreSQL by
 the other tests; a third of the Spark build's time) are left out here. `DBT_TARGET=spark make
 demo` runs them. Needs Java 17 (`java` on the PATH); pyspark and dbt-spark come with `make
 install`.
@@ -69,12 +73,14 @@ def spark_and_duckdb(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple
     tmp = tmp_path_factory.mktemp("spark")
     spark = make_warehouse("spark", "spark_built", tmp)
     duckdb = make_warehouse("duckdb", "spark_reference", tmp)
-    for warehouse in (spark, duckdb):
+    for warehouse, name in ((spark, "spark_built"), (duckdb, "spark_reference")):
         load_generated(warehouse, SPARK_CONFIG)
         split, deleted_user, *_ = inject_changes_to_the_past(warehouse)
         _opt_out_one_account(warehouse, split)
         _hold_out_batch_2(warehouse, split)
-        warehouse.dbt("build", "--exclude-resource-type", "unit_test", vars=VARS)
+        warehouse.dbt(
+            "build", "--exclude-resource-type", "unit_test", "--target-path", str(tmp / f"{name}.target"), vars=VARS
+        )
     yield spark, duckdb, deleted_user
 
 
@@ -143,11 +149,41 @@ def _compared(warehouse: Warehouse) -> dict[str, list[tuple]]:
     return {**marts, **{name: rows for name, rows in intermediate.items() if name in SPARK_INCREMENTAL_COMPARED}}
 
 
+#: Batch 3: one track call received after batch 2, a copy (new message id) of the earliest
+#: activity track of a user still in the tables: it lands on a day long before the lookback.
+LATE_TRACK_ID = "spark-test-late-track"
+LATE_TRACK = """
+insert into segment_web.tracks by name
+select * replace (
+    '{late_id}' as id,
+    (select max(received_at) from segment_web.tracks) + interval 1 hour as received_at,
+    (select max(received_at) from segment_web.tracks) + interval 61 minute as uuid_ts
+)
+from segment_web.tracks
+where id = '{copied_id}'
+"""
+#: dbt_project.yml's incremental_lookback_hours (the tests' VARS keep it).
+LOOKBACK_HOURS = 48
+
+
+def _deletion_stamps(warehouse: Warehouse) -> dict[str, object]:
+    stamps = warehouse.rows(
+        "select user_id, newest_received_at_when_listed from intermediate.int_identity__deleted_users"
+    )
+    return {row["user_id"]: row["newest_received_at_when_listed"] for row in stamps}
+
+
+def _days_whose_rows_differ(before: list[tuple], after: list[tuple], day_position: int) -> set[str]:
+    """Days (`date_day=YYYY-MM-DD`, as Spark names a partition) whose rows differ between two
+    snapshots of a table (rows as tuples, the day at `day_position`)."""
+    return {f"date_day={row[day_position]}" for row in set(before) ^ set(after)}
+
+
 def test_an_incremental_run_on_spark_equals_a_full_build(
     spark_and_duckdb: tuple[Warehouse, Warehouse, str], tmp_path: Path
 ) -> None:
-    """Runs after the batch-1 tests above (it adds batch 2 to the Spark warehouse)."""
-    spark, _, deleted_user = spark_and_duckdb
+    """Runs after the batch-1 tests above (it adds batch 2, then batch 3, to the Spark warehouse)."""
+    spark, batch_1, deleted_user = spark_and_duckdb
     full = make_warehouse("duckdb", "spark_full_reference", tmp_path)
     load_generated(full, SPARK_CONFIG)
     split, *_ = inject_changes_to_the_past(full)
@@ -159,6 +195,7 @@ def test_an_incremental_run_on_spark_equals_a_full_build(
     activity_days = "intermediate.int_engagement__activity_days"
     partitions_before = _partition_files(spark, activity_days)
     before = _compared(spark)
+    stamps_before = _deletion_stamps(spark)
     _load_batch_2(spark, deleted_user)
     spark.dbt("run", "--target-path", str(tmp_path / "target"), vars=VARS)
 
@@ -168,12 +205,54 @@ def test_an_incremental_run_on_spark_equals_a_full_build(
     # Batch 2 changed batch-1 days (the comparison is not of unchanged tables).
     assert before[activity_days] != actual[activity_days]
     assert before["marts.fct_events"] != actual["marts.fct_events"]
-    # The run was incremental: activity_days rewrote some day partitions and left the others'
-    # files as they were (a table build rewrites every file).
+    # The run was incremental: activity_days read back the kept rows of the days it rewrote.
     results = json.loads((tmp_path / "target" / "run_results.json").read_text())["results"]
     compiled = {r["unique_id"].split(".")[-1]: r.get("compiled_code") or "" for r in results}
     assert "kept_rows" in compiled["int_engagement__activity_days"]
+    # Every day whose activity batch 2 changes (DuckDB: batch 1 alone against both batches)
+    # was rewritten. Batch 2's changes to the past (opt-outs, a withdrawn opt-out, a deletion,
+    # each reaching all of an account's or a user's days) put almost every day in its scope.
+    partitions_after = _partition_files(spark, activity_days)
+    by_name = snapshot(batch_1, ("intermediate",), float_digits=FLOAT_DIGITS, by_column_name=True)[activity_days]
+    day_position = sorted(batch_1.columns(*activity_days.split("."))).index("date_day")
+    changed = _days_whose_rows_differ(by_name, expected[activity_days], day_position)
+    days = set(partitions_before) | set(partitions_after)
+    rewritten = {day for day in days if partitions_before.get(day) != partitions_after.get(day)}
+    assert changed and changed <= rewritten, sorted(changed - rewritten)
+    # A user deleted before batch 2 is not deleted anew: the user keeps the watermark stamped
+    # when first listed (a run that re-stamped it would recompute the user's events each time).
+    stamps_after = _deletion_stamps(spark)
+    assert stamps_before and {user: stamps_after.get(user) for user in stamps_before} == stamps_before
+    assert deleted_user in stamps_after
+
+    # Batch 3, one late event on an old day: the run rewrites that day and the days of the
+    # events received within the lookback, and leaves the files of every other day as they were
+    # (a table build rewrites every file).
+    copied = full.rows(
+        "select event_id, event_date from marts.fct_events "
+        "where is_activity and event_type = 'track' and source_schema = 'segment_web' and user_id is not null "
+        "order by event_at, event_id limit 1"
+    )[0]
+    scope = {
+        f"date_day={row['event_date']}"
+        for row in full.rows(
+            "select distinct event_date from marts.fct_events where received_at >= "
+            f"(select max(received_at) from marts.fct_events) - interval {LOOKBACK_HOURS} hour"
+        )
+    } | {f"date_day={copied['event_date']}"}
+    for warehouse in (full, spark):
+        with warehouse.connection() as con:
+            con.execute(LATE_TRACK.format(late_id=LATE_TRACK_ID, copied_id=copied["event_id"]))
+    full.dbt("run", "--target-path", str(tmp_path / "full_target_batch_3"), vars=VARS)
+    partitions_before = partitions_after
+    spark.dbt("run", "--target-path", str(tmp_path / "target_batch_3"), vars=VARS)
+
+    by_name = snapshot(full, ("intermediate",), float_digits=FLOAT_DIGITS, by_column_name=True)[activity_days]
+    _assert_equal({activity_days: by_name}, {activity_days: _compared(spark)[activity_days]})
     partitions_after = _partition_files(spark, activity_days)
     kept = {day for day, files in partitions_before.items() if partitions_after.get(day) == files}
     rewritten = set(partitions_after) - kept
     assert kept and rewritten, (sorted(kept), sorted(rewritten))
+    assert f"date_day={copied['event_date']}" in rewritten
+    assert rewritten <= scope, sorted(rewritten - scope)
+    assert _deletion_stamps(spark) == stamps_after
