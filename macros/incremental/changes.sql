@@ -133,18 +133,24 @@
 {%- endmacro %}
 
 {#-
-    `event_id`, `user_id`, `account_id`, `date_day`: where each event the consumer has not
-    applied yet was before (the row logged in int_incremental__changes: its user, account or
-    day may have changed since) and where it is now in fct_events; plus the log's rows without
-    an event (`event_id` null: an account and the first day its members can change). Not
-    distinct. The one place that finds the changed events' new place; the macros below read it.
+    `event_id`, `user_id`, `account_id`, `date_day`, `is_restaged`, `is_in_fct_events`: where
+    each event the consumer has not applied yet was before (the row logged in
+    int_incremental__changes, `is_in_fct_events` false: its user, account or day may have
+    changed since) and where it is now in fct_events (`is_in_fct_events` true); plus the log's
+    rows without an event (`event_id` null: an account and the first day its members can
+    change). `is_restaged`: on a logged row, whether the event was re-read from its staged row
+    (rows logged before the column existed, null, count as re-read); null on a row of
+    fct_events. Not distinct. The one place that finds the changed events' new place; the
+    macros below read it.
 -#}
 {% macro changed_event_places(consumer) -%}
     select
         changes.event_id,
         changes.user_id,
         changes.account_id,
-        changes.date_day
+        changes.date_day,
+        coalesce(changes.is_restaged, true) as is_restaged,
+        false as is_in_fct_events
     from {{ ref('int_incremental__changes') }} as changes
     where {{ product_analytics.pending_change(consumer, "changes") }}
 
@@ -154,7 +160,9 @@
         events.event_id,
         events.user_id,
         events.account_id,
-        events.event_date as date_day
+        events.event_date as date_day,
+        cast(null as {{ dbt.type_boolean() }}) as is_restaged,
+        true as is_in_fct_events
     from {{ ref('fct_events') }} as events
     where events.event_id in ({{ product_analytics.changed_event_ids(consumer) }})
 {%- endmacro %}
@@ -170,42 +178,35 @@
 {%- endmacro %}
 
 {#-
-    `event_id`: the events of changed_event_ids whose own values can have changed: re-read from
-    their staged row (is_restaged: day, name, source schema, time or properties can change),
-    new to fct_events (no day before: an opt-out withdrawn) or gone from it (a deletion, an
-    opt-out). An event logged only because its user or account can change, and still in
-    fct_events, keeps its day and values. Rows logged before is_restaged existed (null) count
-    as re-read.
--#}
-{% macro restaged_event_ids(consumer) -%}
-    select changes.event_id
-    from {{ ref('int_incremental__changes') }} as changes
-    where
-        changes.event_id is not null
-        and {{ product_analytics.pending_change(consumer, "changes") }}
-        and (
-            coalesce(changes.is_restaged, true)
-            or changes.date_day is null
-            or not exists (
-                select 1
-                from {{ ref('fct_events') }} as remaining
-                where remaining.event_id = changes.event_id
-            )
-        )
-{%- endmacro %}
-
-{#-
-    `date_day`: the days where each event of restaged_event_ids was before (it may have moved to
-    another day) and is now (changed_event_places). The scope of a table of events per day that
-    holds no user or account (the tracking-plan day tables): changed_days without the days that
-    only events whose values cannot change are on. Distinct.
+    `date_day`: the days where an event whose own values can have changed was before (it may
+    have moved to another day) and is now (changed_event_places). Such an event was re-read
+    from its staged row (is_restaged: day, name, source schema, time or properties can
+    change), is new to fct_events (logged with no day: an opt-out withdrawn) or is gone from it
+    (no row in fct_events: a deletion, an opt-out). An event logged only because its user or
+    account can change, and still in fct_events, keeps its day and values. The scope of a
+    table of events per day that holds no user or account (the tracking-plan day tables):
+    changed_days without the days only such unchanged events are on. Distinct.
 -#}
 {% macro restaged_days(consumer) -%}
-    select distinct places.date_day
-    from ({{ product_analytics.changed_event_places(consumer) }}) as places
+    select distinct per_event.date_day
+    from (
+        select
+            places.date_day,
+            max(case when places.is_in_fct_events then 1 else 0 end)
+                over (partition by places.event_id) as is_in_fct_events,
+            max(
+                case
+                    when places.is_restaged then 1
+                    when not places.is_in_fct_events and places.date_day is null then 1
+                    else 0
+                end
+            ) over (partition by places.event_id) as has_own_values_changed
+        from ({{ product_analytics.changed_event_places(consumer) }}) as places
+        where places.event_id is not null
+    ) as per_event
     where
-        places.date_day is not null
-        and places.event_id in ({{ product_analytics.restaged_event_ids(consumer) }})
+        per_event.date_day is not null
+        and (per_event.has_own_values_changed = 1 or per_event.is_in_fct_events = 0)
 {%- endmacro %}
 
 {#-
