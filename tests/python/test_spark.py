@@ -11,8 +11,9 @@ deleted anew). Batch 3, one late event on an old day, then runs: the activity da
 DuckDB's, and only that day and the days received within the lookback may be rewritten (batch 2
 reaches nearly every day: its opt-outs and deletion change all of an account's or user's days).
 Each dbt call on Spark pays a JVM start and every query costs far more than on DuckDB, so the
-dataset is small, Spark builds once and runs twice more, and the dbt unit tests (hand-made rows, engine-independent, run on DuckDB and PostgreSQL by
-the other tests; a third of the Spark build's time) are left out here. `DBT_TARGET=spark make
+dataset is small, Spark builds once and runs twice more, and the dbt unit tests (hand-made
+rows, engine-independent, run on DuckDB and PostgreSQL by the other tests; a third of the Spark
+build's time) are left out here. `DBT_TARGET=spark make
 demo` runs them. Needs Java 17 (`java` on the PATH); pyspark and dbt-spark come with `make
 install`.
 """
