@@ -79,11 +79,12 @@
 {#-
     `date_day`: the days a day-partitioned model (day column `day_column`) rewrites in an
     incremental run where days are rewritten: the days of the events `consumer` has not
-    applied yet (changed_days), and the days of `relation` holding rows of deleted users or
-    opted-out accounts, which must leave. Distinct.
+    applied yet (changed_days; `changed_days`, a select of one column `date_day`, replaces it
+    where the model cannot read itself through changed_days: fct_events), and the days of
+    `relation` holding rows of deleted users or opted-out accounts, which must leave. Distinct.
 -#}
-{% macro rewritten_days(consumer, relation, day_column) -%}
-    {{ product_analytics.changed_days(consumer) }}
+{% macro rewritten_days(consumer, relation, day_column, changed_days=none) -%}
+    {{ changed_days or product_analytics.changed_days(consumer) }}
 
     union
 

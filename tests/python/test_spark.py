@@ -89,7 +89,9 @@ def test_spark_build_keeps_its_state_in_the_spark_home(spark_and_duckdb: tuple[W
     spark, _, _ = spark_and_duckdb
     home = Path(spark.env["DBT_SPARK_HOME"])
     assert (home / "metastore_db").is_dir()
-    assert (home / "warehouse" / "marts.db" / "fct_events").is_dir()
+    # fct_events is a view on Spark over its day-partitioned table (docs/decisions.md, "Spark").
+    assert (home / "warehouse" / "marts.db" / "dim_users").is_dir()
+    assert (home / "warehouse" / "intermediate.db" / "fct_events__by_day").is_dir()
     assert (home / "derby.log").exists()
     # Nothing of Spark's lands in the directory dbt runs in.
     root = Path(__file__).resolve().parents[2]
@@ -133,13 +135,20 @@ def _assert_equal(expected: dict[str, list[tuple]], actual: dict[str, list[tuple
     assert not differing, f"tables that differ between Spark and DuckDB: {differing}"
 
 
-#: The models incremental on Spark whose tables are compared (the marts are tables there). They
-#: are compared by column name: on Spark their partition column comes last.
+#: The models incremental on Spark whose tables are compared (the marts, views on Spark over the
+#: partitioned tables of the day-partitioned marts, are compared as marts). They are compared
+#: by column name: on Spark their partition column comes last.
 SPARK_INCREMENTAL_COMPARED = ("intermediate.int_engagement__activity_days",)
+#: The day-partitioned tables on Spark (table -> its day column, the partition column), whose
+#: partition files show which days a run rewrote.
+SPARK_DAY_PARTITIONED = {
+    "intermediate.int_engagement__activity_days": "date_day",
+    "intermediate.fct_events__by_day": "event_date",
+}
 
 
 def _partition_files(spark: Warehouse, table: str) -> dict[str, list[str]]:
-    """Partition folder (`date_day=...`) -> its parquet file names, of a built Spark table."""
+    """Partition folder (`<day column>=...`) -> its parquet file names, of a built Spark table."""
     folder = Path(spark.env["DBT_SPARK_HOME"]) / "warehouse" / table.replace(".", ".db/", 1)
     return {p.name: sorted(f.name for f in p.glob("*.parquet")) for p in folder.iterdir() if p.is_dir()}
 
@@ -228,24 +237,26 @@ def test_an_incremental_run_on_spark_equals_a_full_build(
 
     # Batch 3, one late event on an old day: the run rewrites that day and the days of the
     # events received within the lookback, and leaves the files of every other day as they were
-    # (a table build rewrites every file).
+    # (a table build rewrites every file), in every day-partitioned table.
     copied = full.rows(
         "select event_id, event_date from marts.fct_events "
         "where is_activity and event_type = 'track' and source_schema = 'segment_web' and user_id is not null "
         "order by event_at, event_id limit 1"
     )[0]
-    scope = {
-        f"date_day={row['event_date']}"
+    scope_days = {
+        row["event_date"]
         for row in full.rows(
             "select distinct event_date from marts.fct_events where received_at >= "
             f"(select max(received_at) from marts.fct_events) - interval {LOOKBACK_HOURS} hour"
         )
-    } | {f"date_day={copied['event_date']}"}
+    } | {copied["event_date"]}
+    scope = {f"date_day={day}" for day in scope_days}
     for warehouse in (full, spark):
         with warehouse.connection() as con:
             con.execute(LATE_TRACK.format(late_id=LATE_TRACK_ID, copied_id=copied["event_id"]))
     full.dbt("run", "--target-path", str(tmp_path / "full_target_batch_3"), vars=VARS)
     partitions_before = partitions_after
+    day_partitions_before = {table: _partition_files(spark, table) for table in SPARK_DAY_PARTITIONED}
     spark.dbt("run", "--target-path", str(tmp_path / "target_batch_3"), vars=VARS)
 
     by_name = snapshot(full, ("intermediate",), float_digits=FLOAT_DIGITS, by_column_name=True)[activity_days]
@@ -257,3 +268,16 @@ def test_an_incremental_run_on_spark_equals_a_full_build(
     assert f"date_day={copied['event_date']}" in rewritten
     assert rewritten <= scope, sorted(rewritten - scope)
     assert _deletion_stamps(spark) == stamps_after
+    for table, day_column in SPARK_DAY_PARTITIONED.items():
+        table_scope = {f"{day_column}={day}" for day in scope_days}
+        before_files, after_files = day_partitions_before[table], _partition_files(spark, table)
+        kept = {day for day, files in before_files.items() if after_files.get(day) == files}
+        rewritten = set(after_files) - kept
+        assert kept and f"{day_column}={copied['event_date']}" in rewritten, (table, sorted(rewritten))
+        assert rewritten <= table_scope, (table, sorted(rewritten - table_scope))
+    # The marts equal DuckDB's after batch 3 too, in DuckDB's column order.
+    _assert_equal(
+        snapshot(full, ("marts",), float_digits=FLOAT_DIGITS), snapshot(spark, ("marts",), float_digits=FLOAT_DIGITS)
+    )
+    for name in ("fct_events", "metrics_account_health_daily"):
+        assert spark.columns("marts", name) == full.columns("marts", name), name
