@@ -145,6 +145,9 @@ SPARK_DAY_PARTITIONED = {
     "intermediate.int_engagement__activity_days": "date_day",
     "intermediate.fct_events__by_day": "event_date",
 }
+#: The health mart's partitioned table on Spark (by date_day): a run rewrites an account's days
+#: from the first one a change reaches, so its scope is checked on its own.
+SPARK_HEALTH_TABLE = "intermediate.metrics_account_health_daily__by_day"
 
 
 def _partition_files(spark: Warehouse, table: str) -> dict[str, list[str]]:
@@ -254,9 +257,12 @@ def test_an_incremental_run_on_spark_equals_a_full_build(
     for warehouse in (full, spark):
         with warehouse.connection() as con:
             con.execute(LATE_TRACK.format(late_id=LATE_TRACK_ID, copied_id=copied["event_id"]))
+    health = "marts.metrics_account_health_daily"
+    health_before = snapshot(full, ("marts",), float_digits=FLOAT_DIGITS)[health]
     full.dbt("run", "--target-path", str(tmp_path / "full_target_batch_3"), vars=VARS)
     partitions_before = partitions_after
     day_partitions_before = {table: _partition_files(spark, table) for table in SPARK_DAY_PARTITIONED}
+    health_partitions_before = _partition_files(spark, SPARK_HEALTH_TABLE)
     spark.dbt("run", "--target-path", str(tmp_path / "target_batch_3"), vars=VARS)
 
     by_name = snapshot(full, ("intermediate",), float_digits=FLOAT_DIGITS, by_column_name=True)[activity_days]
@@ -275,6 +281,17 @@ def test_an_incremental_run_on_spark_equals_a_full_build(
         rewritten = set(after_files) - kept
         assert kept and f"{day_column}={copied['event_date']}" in rewritten, (table, sorted(rewritten))
         assert rewritten <= table_scope, (table, sorted(rewritten - table_scope))
+    # Account health recomputes an account from the first day a change can reach, to the last
+    # day: the days before the late event's stay as they were; every day whose rows DuckDB's
+    # run changed was rewritten.
+    health_after = snapshot(full, ("marts",), float_digits=FLOAT_DIGITS)[health]
+    changed = _days_whose_rows_differ(
+        health_before, health_after, full.columns("marts", "metrics_account_health_daily").index("date_day")
+    )
+    after_files = _partition_files(spark, SPARK_HEALTH_TABLE)
+    rewritten = {day for day in after_files if health_partitions_before.get(day) != after_files[day]}
+    assert changed and changed <= rewritten, sorted(changed - rewritten)
+    assert all(day >= f"date_day={copied['event_date']}" for day in rewritten), sorted(rewritten)
     # The marts equal DuckDB's after batch 3 too, in DuckDB's column order.
     _assert_equal(
         snapshot(full, ("marts",), float_digits=FLOAT_DIGITS), snapshot(spark, ("marts",), float_digits=FLOAT_DIGITS)
