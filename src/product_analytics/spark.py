@@ -37,6 +37,9 @@ SPARK_HOME_ENV = "DBT_SPARK_HOME"
 
 #: Schemas dbt builds into; their tables are read from the Spark warehouse directory.
 BUILT_SCHEMAS = ("staging", "intermediate", "marts")
+#: Schemas whose Spark views are re-created in DuckDB: the marts (the day-partitioned marts are
+#: views there, each a plain select of columns). The staging views, written in Spark SQL, are not.
+VIEW_SCHEMAS = ("marts",)
 
 
 def spark_home() -> Path:
@@ -151,9 +154,9 @@ def _warehouse_fingerprint(home: Path) -> list[list[object]]:
 
 
 def spark_views(home: Path) -> dict[str, str]:
-    """The views dbt built in the Spark metastore (``schema.view`` -> its select, the SQL the
-    package wrote, read as DuckDB SQL over the mounted tables): the day-partitioned marts,
-    views over their ``<mart>__by_day`` tables on Spark (docs/decisions.md, "Spark").
+    """The views dbt built in the Spark metastore's ``VIEW_SCHEMAS`` (``schema.view`` -> its
+    select, read as DuckDB SQL over the mounted tables): the day-partitioned marts, views over
+    their ``<mart>__by_day`` tables on Spark (docs/decisions.md, "Spark").
 
     Reading them needs a Spark session of its own (a JVM, about 20 s), so the answer is kept in
     ``<home>/views.json`` and asked again only after the warehouse directory changed (a dbt
@@ -195,7 +198,7 @@ def _register_main(payload: str) -> None:
     if "views_to" in spec:
         views = {}
         databases = {row[0] for row in spark.sql("show databases").collect()}
-        for schema in (s for s in BUILT_SCHEMAS if s in databases):
+        for schema in (s for s in VIEW_SCHEMAS if s in databases):
             for row in spark.sql(f"show views in {schema}").collect():
                 if row["isTemporary"]:
                     continue
