@@ -140,6 +140,8 @@ def _assert_equal(expected: dict[str, list[tuple]], actual: dict[str, list[tuple
 #: comes last), and the partitions each run rewrote are checked against the days it must change.
 SPARK_DAY_PARTITIONED = {
     "intermediate.int_engagement__activity_days": "date_day",
+    "intermediate.int_tracking_plan__event_days": "event_date",
+    "intermediate.int_tracking_plan__event_property_days": "event_date",
 }
 
 
