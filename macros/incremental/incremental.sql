@@ -154,11 +154,34 @@
     {%- if not (execute and is_incremental()) -%}
         {{ return(none) }}
     {%- endif -%}
+    {{ return(product_analytics.cutoff_value(relation, column)) }}
+{%- endmacro %}
+
+{#-
+    incremental_cutoff(relation, column) read from the warehouse now (one query), as the text
+    of a timestamp: 'YYYY-MM-DD HH:MM:SS[.ffffff]', UTC on DuckDB and PostgreSQL, the
+    session's time zone on Spark (cast('...' as timestamp) reads it back in the same zone).
+    '1900-01-01 00:00:00' for an empty relation. For a model that compares with the cutoff
+    many times: a constant instead of a subquery that Spark plans and runs at every use.
+-#}
+{% macro cutoff_value(relation, column="received_at") -%}
+    {{ return(adapter.dispatch("cutoff_value", "product_analytics")(relation, column)) }}
+{%- endmacro %}
+
+{% macro default__cutoff_value(relation, column) -%}
     {%- set value = run_query("select " ~ product_analytics.incremental_cutoff(relation, column)).columns[0].values()[0] -%}
     {%- if value is none -%}
         {{ return("1900-01-01 00:00:00") }}
     {%- endif -%}
     {{ return(value.strftime("%Y-%m-%d %H:%M:%S.%f")) }}
+{%- endmacro %}
+
+{#- Spark: read as text, since pyspark turns a timestamp into the Python process's local time. -#}
+{% macro spark__cutoff_value(relation, column) -%}
+    {%- set value = run_query(
+        "select cast(" ~ product_analytics.incremental_cutoff(relation, column) ~ " as " ~ dbt.type_string() ~ ")"
+    ).columns[0].values()[0] -%}
+    {{ return(value if value is not none else "1900-01-01 00:00:00") }}
 {%- endmacro %}
 
 {#-
