@@ -12,11 +12,12 @@ held out, is loaded into a Spark warehouse and into a DuckDB file; `dbt build` (
 model and data test) must pass on Spark, and every mart must equal, row for row, the DuckDB
 build of the same data. Batch 2 (late events, a late identify, a late alias, an opt-out, a
 deletion, ...) is then loaded and dbt runs incrementally on Spark: every mart must equal a
-DuckDB build of both batches at once, every day whose activity batch 2 changes must have been
-rewritten, and a user deleted before batch 2 must keep the deletion stamp of batch 1 (it is not
-deleted anew). Batch 3, one late event on an old day, then runs: the activity days must equal
-DuckDB's, and only that day and the days received within the lookback may be rewritten (batch 2
-reaches nearly every day: its opt-outs and deletion change all of an account's or user's days).
+DuckDB build of both batches at once, every day whose rows batch 2 changes must have been
+rewritten (in each table partitioned by day there, SPARK_DAY_PARTITIONED), and a user deleted
+before batch 2 must keep the deletion stamp of batch 1 (it is not deleted anew). Batch 3, one
+late event on an old day, then runs: the day-partitioned tables must equal DuckDB's, and only
+that day and the days received within the lookback may be rewritten (batch 2 reaches nearly
+every day: its opt-outs and deletion change all of an account's or user's days).
 Each dbt call on Spark pays a JVM start and every query costs far more than on DuckDB, so the
 dataset is small, Spark builds once and runs twice more, and the dbt unit tests (hand-made
 rows, engine-independent, run on DuckDB and PostgreSQL by the other tests; a third of the Spark
@@ -158,9 +159,13 @@ def _assert_equal(expected: dict[str, list[tuple]], actual: dict[str, list[tuple
     assert not differing, f"tables that differ between Spark and DuckDB: {differing}"
 
 
-#: The models incremental on Spark whose tables are compared (the marts are tables there). They
-#: are compared by column name: on Spark their partition column comes last.
-SPARK_INCREMENTAL_COMPARED = ("intermediate.int_engagement__activity_days",)
+#: The tables partitioned by day on Spark, where a run rewrites the day partitions it recomputes
+#: (insert_overwrite) -> their day column, the partition column. Each is compared with DuckDB's
+#: after every incremental run, by column name outside the marts (on Spark the partition column
+#: comes last), and the partitions each run rewrote are checked against the days it must change.
+SPARK_DAY_PARTITIONED = {
+    "intermediate.int_engagement__activity_days": "date_day",
+}
 
 
 def _partition_files(spark: Warehouse, table: str) -> dict[str, list[str]]:
@@ -170,9 +175,11 @@ def _partition_files(spark: Warehouse, table: str) -> dict[str, list[str]]:
 
 
 def _compared(warehouse: Warehouse) -> dict[str, list[tuple]]:
+    """The marts, and the day-partitioned tables outside them (by column name)."""
     marts = snapshot(warehouse, ("marts",), float_digits=FLOAT_DIGITS)
-    intermediate = snapshot(warehouse, ("intermediate",), float_digits=FLOAT_DIGITS, by_column_name=True)
-    return {**marts, **{name: rows for name, rows in intermediate.items() if name in SPARK_INCREMENTAL_COMPARED}}
+    schemas = tuple(sorted({name.split(".")[0] for name in SPARK_DAY_PARTITIONED} - {"marts"}))
+    others = snapshot(warehouse, schemas, float_digits=FLOAT_DIGITS, by_column_name=True)
+    return {**marts, **{name: rows for name, rows in others.items() if name in SPARK_DAY_PARTITIONED}}
 
 
 #: Batch 3: one track call received after batch 2, a copy (new message id) of the earliest
@@ -199,10 +206,10 @@ def _deletion_stamps(warehouse: Warehouse) -> dict[str, object]:
     return {row["user_id"]: row["newest_received_at_when_listed"] for row in stamps}
 
 
-def _days_whose_rows_differ(before: list[tuple], after: list[tuple], day_position: int) -> set[str]:
-    """Days (`date_day=YYYY-MM-DD`, as Spark names a partition) whose rows differ between two
+def _days_whose_rows_differ(before: list[tuple], after: list[tuple], day_position: int, day_column: str) -> set[str]:
+    """Days (`<day_column>=YYYY-MM-DD`, as Spark names a partition) whose rows differ between two
     snapshots of a table (rows as tuples, the day at `day_position`)."""
-    return {f"date_day={row[day_position]}" for row in set(before) ^ set(after)}
+    return {f"{day_column}={row[day_position]}" for row in set(before) ^ set(after)}
 
 
 def test_an_incremental_run_on_spark_equals_a_full_build(
@@ -218,8 +225,7 @@ def test_an_incremental_run_on_spark_equals_a_full_build(
         con.execute(f"insert into privacy.deleted_users values ('{deleted_user}')")
     full.dbt("build", "--exclude-resource-type", "unit_test", "--exclude-resource-type", "test", vars=VARS, cwd=HOST)
 
-    activity_days = "intermediate.int_engagement__activity_days"
-    partitions_before = _partition_files(spark, activity_days)
+    partitions_before = {table: _partition_files(spark, table) for table in SPARK_DAY_PARTITIONED}
     before = _compared(spark)
     stamps_before = _deletion_stamps(spark)
     _load_batch_2(spark, deleted_user)
@@ -229,22 +235,26 @@ def test_an_incremental_run_on_spark_equals_a_full_build(
     assert set(actual) == set(expected)
     _assert_equal(expected, actual)
     # Batch 2 changed batch-1 days (the comparison is not of unchanged tables).
-    assert before[activity_days] != actual[activity_days]
+    for table in SPARK_DAY_PARTITIONED:
+        assert before[table] != actual[table], table
     assert before["marts.fct_events"] != actual["marts.fct_events"]
     # The run was incremental: activity_days read back the kept rows of the days it rewrote.
     results = json.loads((tmp_path / "target" / "run_results.json").read_text())["results"]
     compiled = {r["unique_id"].split(".")[-1]: r.get("compiled_code") or "" for r in results}
     assert "kept_rows" in compiled["int_engagement__activity_days"]
-    # Every day whose activity batch 2 changes (DuckDB: batch 1 alone against both batches)
-    # was rewritten. Batch 2's changes to the past (opt-outs, a withdrawn opt-out, a deletion,
-    # each reaching all of an account's or a user's days) put almost every day in its scope.
-    partitions_after = _partition_files(spark, activity_days)
-    by_name = snapshot(batch_1, ("intermediate",), float_digits=FLOAT_DIGITS, by_column_name=True)[activity_days]
-    day_position = sorted(batch_1.columns(*activity_days.split("."))).index("date_day")
-    changed = _days_whose_rows_differ(by_name, expected[activity_days], day_position)
-    days = set(partitions_before) | set(partitions_after)
-    rewritten = {day for day in days if partitions_before.get(day) != partitions_after.get(day)}
-    assert changed and changed <= rewritten, sorted(changed - rewritten)
+    # Every day whose rows batch 2 changes (DuckDB: batch 1 alone against both batches) was
+    # rewritten, in each day-partitioned table. Batch 2's changes to the past (opt-outs, a
+    # withdrawn opt-out, a deletion, each reaching all of an account's or a user's days) put
+    # almost every day in the activity days' scope.
+    partitions_after = {table: _partition_files(spark, table) for table in SPARK_DAY_PARTITIONED}
+    batch_1_tables = _compared(batch_1)
+    for table, day_column in SPARK_DAY_PARTITIONED.items():
+        day_position = sorted(batch_1.columns(*table.split("."))).index(day_column)
+        changed = _days_whose_rows_differ(batch_1_tables[table], expected[table], day_position, day_column)
+        before_files, after_files = partitions_before[table], partitions_after[table]
+        days = set(before_files) | set(after_files)
+        rewritten = {day for day in days if before_files.get(day) != after_files.get(day)}
+        assert changed and changed <= rewritten, (table, sorted(changed - rewritten))
     # A user deleted before batch 2 is not deleted anew: the user keeps the watermark stamped
     # when first listed (a run that re-stamped it would recompute the user's events each time).
     stamps_after = _deletion_stamps(spark)
@@ -260,12 +270,12 @@ def test_an_incremental_run_on_spark_equals_a_full_build(
         "order by event_at, event_id limit 1"
     )[0]
     scope = {
-        f"date_day={row['event_date']}"
+        row["event_date"]
         for row in full.rows(
             "select distinct event_date from marts.fct_events where received_at >= "
             f"(select max(received_at) from marts.fct_events) - interval {LOOKBACK_HOURS} hour"
         )
-    } | {f"date_day={copied['event_date']}"}
+    } | {copied["event_date"]}
     for warehouse in (full, spark):
         with warehouse.connection() as con:
             con.execute(LATE_TRACK.format(late_id=LATE_TRACK_ID, copied_id=copied["event_id"]))
@@ -273,12 +283,14 @@ def test_an_incremental_run_on_spark_equals_a_full_build(
     partitions_before = partitions_after
     spark.dbt("run", "--target-path", str(tmp_path / "target_batch_3"), vars=VARS, cwd=HOST)
 
-    by_name = snapshot(full, ("intermediate",), float_digits=FLOAT_DIGITS, by_column_name=True)[activity_days]
-    _assert_equal({activity_days: by_name}, {activity_days: _compared(spark)[activity_days]})
-    partitions_after = _partition_files(spark, activity_days)
-    kept = {day for day, files in partitions_before.items() if partitions_after.get(day) == files}
-    rewritten = set(partitions_after) - kept
-    assert kept and rewritten, (sorted(kept), sorted(rewritten))
-    assert f"date_day={copied['event_date']}" in rewritten
-    assert rewritten <= scope, sorted(rewritten - scope)
+    expected, actual = _compared(full), _compared(spark)
+    for table, day_column in SPARK_DAY_PARTITIONED.items():
+        _assert_equal({table: expected[table]}, {table: actual[table]})
+        before_files, after_files = partitions_before[table], _partition_files(spark, table)
+        kept = {day for day, files in before_files.items() if after_files.get(day) == files}
+        rewritten = set(after_files) - kept
+        assert kept and rewritten, (table, sorted(kept), sorted(rewritten))
+        assert f"{day_column}={copied['event_date']}" in rewritten, table
+        table_scope = {f"{day_column}={day}" for day in scope}
+        assert rewritten <= table_scope, (table, sorted(rewritten - table_scope))
     assert _deletion_stamps(spark) == stamps_after
