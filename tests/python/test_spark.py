@@ -294,3 +294,30 @@ def test_an_incremental_run_on_spark_equals_a_full_build(
         table_scope = {f"{day_column}={day}" for day in scope}
         assert rewritten <= table_scope, (table, sorted(rewritten - table_scope))
     assert _deletion_stamps(spark) == stamps_after
+
+
+def test_a_previous_build_read_without_its_pre_hook_fails_naming_it(tmp_path: Path) -> None:
+    """On Spark, previous_build_with_column(this, column) reads `<model>__previous_build`, the copy
+    the model's pre-hook keep_previous_build makes before dbt drops the table. A model without
+    that pre-hook must fail naming it and what to add, rather than read a missing or stale copy.
+    Spark's version of the read is compiled on DuckDB here (the check needs the graph, no JVM)."""
+    warehouse = make_warehouse("duckdb", "previous_build", tmp_path)
+    read = (
+        "select '{{{{ product_analytics.spark__previous_build_read("
+        "api.Relation.create(schema='intermediate', identifier='{model}'), '{column}') }}}}' as copy"
+    )
+    target = ("--target-path", str(tmp_path / "target"))
+    kept = warehouse.dbt(
+        "compile", *target, "--inline", read.format(model="int_identity__deleted_users", column="user_id")
+    )
+    # The deletion list has the pre-hook: its copy is read.
+    assert '"intermediate"."int_identity__deleted_users__previous_build"' in kept, kept[-2000:]
+    failed = warehouse.dbt(
+        "compile",
+        *target,
+        "--inline",
+        read.format(model="int_engagement__activity_days", column="date_day"),
+        check=False,
+    )
+    assert "the model int_engagement__activity_days has no such pre-hook" in failed, failed[-2000:]
+    assert "pre_hook=\"{{ product_analytics.keep_previous_build(this, 'date_day') }}\"" in failed, failed[-2000:]
