@@ -122,7 +122,7 @@
 
 {#- The consumers of change_consumers() whose models are incremental on Spark (the others are tables there). -#}
 {% macro spark_incremental_consumers() -%}
-    {{ return(["activity_days"]) }}
+    {{ return(["fct_events", "activity_days", "health"]) }}
 {%- endmacro %}
 
 {#- `event_id`: the events the consumer has not applied yet (recomputed by fct_events). -#}
@@ -175,6 +175,21 @@
     select distinct places.date_day
     from ({{ product_analytics.changed_event_places(consumer) }}) as places
     where places.event_id is not null and places.date_day is not null
+{%- endmacro %}
+
+{#-
+    `date_day`: the days (reporting time zone) where each event the consumer has not applied
+    yet was before, as logged in int_incremental__changes (no read of fct_events): the days
+    such an event leaves. fct_events rewrites these and the days its recomputed rows land on
+    (changed_days, which reads fct_events, would be a cycle there). Distinct.
+-#}
+{% macro logged_days(consumer) -%}
+    select distinct changes.date_day
+    from {{ ref('int_incremental__changes') }} as changes
+    where
+        changes.event_id is not null
+        and changes.date_day is not null
+        and {{ product_analytics.pending_change(consumer, "changes") }}
 {%- endmacro %}
 
 {#-

@@ -244,7 +244,7 @@
 {% macro check_configuration_state() -%}
     {%- if execute and model.config.materialized == "incremental" and is_incremental() -%}
         {%- set state = product_analytics.configuration_state_relation() -%}
-        {%- set settings = product_analytics.configuration_settings(this.identifier) -%}
+        {%- set settings = product_analytics.configuration_settings(model.name) -%}
         {%- set changed = run_query(
             "select current_settings.setting_name, stored.setting_value as stored_value, current_settings.setting_value as current_value"
             ~ " from (" ~ product_analytics.configuration_settings_select(settings) ~ ") as current_settings"
@@ -288,7 +288,7 @@
 {% macro record_configuration_state() -%}
     {%- if execute and model.config.materialized == "incremental" -%}
         {%- set state = product_analytics.configuration_state_relation() -%}
-        {%- set settings = product_analytics.configuration_settings(this.identifier) -%}
+        {%- set settings = product_analytics.configuration_settings(model.name) -%}
         {%- do product_analytics.store_configuration_state(state, this.identifier, product_analytics.configuration_settings_select(settings)) -%}
     {%- endif -%}
 {%- endmacro %}

@@ -79,11 +79,12 @@
 {#-
     `date_day`: the days a day-partitioned model (day column `day_column`) rewrites in an
     incremental run where days are rewritten: the days of the events `consumer` has not
-    applied yet (changed_days), and the days of `relation` holding rows of deleted users or
-    opted-out accounts, which must leave. Distinct.
+    applied yet (changed_days; `changed_days`, a select of one column `date_day`, replaces it
+    where the model cannot read itself through changed_days: fct_events), and the days of
+    `relation` holding rows of deleted users or opted-out accounts, which must leave. Distinct.
 -#}
-{% macro rewritten_days(consumer, relation, day_column) -%}
-    {{ product_analytics.changed_days(consumer) }}
+{% macro rewritten_days(consumer, relation, day_column, changed_days=none) -%}
+    {{ changed_days or product_analytics.changed_days(consumer) }}
 
     union
 
@@ -95,21 +96,42 @@
 {#-
     Post-hook of metrics_account_health_daily: rows of accounts that no longer exist (opted
     out, or only deleted users' calls) and days outside an account's span or the reporting
-    range leave the table.
+    range leave the table. Where days are rewritten (Spark), the model's select leaves them
+    out instead (health_outside_account_lifespans).
 -#}
 {% macro delete_health_outside_account_lifespans(relation) -%}
-    {%- set condition -%}
+    {%- if product_analytics.rewrites_day_partitions() and config.get("partition_by") -%}
+        {{ return("") }}
+    {%- endif -%}
+    {{ product_analytics.delete_rows(relation, product_analytics.health_outside_account_lifespans("health"), alias="health") }}
+{%- endmacro %}
+
+{#-
+    `date_day`: days of metrics_account_health_daily (`relation`) holding rows that must leave
+    (health_outside_account_lifespans); with the days of its recomputed rows, the days an
+    incremental run rewrites where days are rewritten (Spark). Distinct.
+-#}
+{% macro health_rewritten_days(relation) -%}
+    select distinct health.date_day
+    from {{ relation }} as health
+    where {{ product_analytics.health_outside_account_lifespans("health") }}
+{%- endmacro %}
+
+{#-
+    True on a row of metrics_account_health_daily (aliased `alias`: columns account_id,
+    date_day) of an account that no longer exists, or of a day outside the account's span or
+    the reporting range: a row that must leave the table.
+-#}
+{% macro health_outside_account_lifespans(alias) -%}
         not exists (
             select 1
             from {{ ref('int_accounts__lifespans') }} as lifespans
             where
-                lifespans.account_id = health.account_id
-                and lifespans.first_day <= health.date_day
+                lifespans.account_id = {{ alias }}.account_id
+                and lifespans.first_day <= {{ alias }}.date_day
         )
-        or health.date_day > (select max(reporting_days.date_day) from {{ ref('int_engagement__reporting_days') }} as reporting_days)
-        or health.date_day < (select min(reporting_days.date_day) from {{ ref('int_engagement__reporting_days') }} as reporting_days)
-    {%- endset -%}
-    {{ product_analytics.delete_rows(relation, condition, alias="health") }}
+        or {{ alias }}.date_day > (select max(reporting_days.date_day) from {{ ref('int_engagement__reporting_days') }} as reporting_days)
+        or {{ alias }}.date_day < (select min(reporting_days.date_day) from {{ ref('int_engagement__reporting_days') }} as reporting_days)
 {%- endmacro %}
 
 {#-

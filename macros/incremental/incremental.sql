@@ -282,3 +282,46 @@
     {{ return(adapter.get_relation(database=node.database, schema=node.schema, identifier=node.alias)) }}
 {%- endmacro %}
 
+
+{#-
+    Extra `config` of a day-keyed mart (`model_name`) that is incremental where days are
+    rewritten (Spark): there the model builds its partitioned table `<model>__by_day` in the
+    intermediate schema (the engine moves a partition column last), and its post-hook
+    mart_view_over_day_partitions creates the mart, a view at the mart's name selecting the
+    yml's columns in their order (docs/decisions.md, "Spark"). Nothing elsewhere: the model is
+    the mart's table. Pass as `**product_analytics.day_partitioned_mart_config("<model>")`.
+-#}
+{% macro day_partitioned_mart_config(model_name) -%}
+    {%- if not product_analytics.rewrites_day_partitions() -%}
+        {{ return({}) }}
+    {%- endif -%}
+    {{ return({"alias": model_name ~ "__by_day", "schema": "intermediate"}) }}
+{%- endmacro %}
+
+{#-
+    Post-hook of a mart configured by day_partitioned_mart_config, where days are rewritten
+    (Spark): (re)creates the view `marts.<model>` over the partitioned table `relation`,
+    selecting the model's yml columns in their order, so the mart keeps its name and column
+    order. A table left at that name by an earlier version (the mart was a table there) is
+    dropped first. Runs its statements itself; renders no SQL. Does nothing elsewhere.
+-#}
+{% macro mart_view_over_day_partitions(relation) -%}
+    {%- if execute and product_analytics.rewrites_day_partitions() -%}
+        {%- set mart = api.Relation.create(
+            database=relation.database, schema=generate_schema_name("marts", model) | trim, identifier=model.name, type="view"
+        ) -%}
+        {%- set existing = adapter.get_relation(database=mart.database, schema=mart.schema, identifier=mart.identifier) -%}
+        {%- if existing is not none and not existing.is_view -%}
+            {%- do adapter.drop_relation(existing) -%}
+        {%- endif -%}
+        {%- do adapter.create_schema(mart) -%}
+        {%- set columns = model.columns.values() | map(attribute="name") | list -%}
+        {%- if not columns -%}
+            {{ exceptions.raise_compiler_error(
+                "product_analytics: " ~ model.name ~ " lists no columns in its yml: the view " ~ mart ~ " selects them in that order"
+            ) }}
+        {%- endif -%}
+        {%- do run_query("create or replace view " ~ mart ~ " as select " ~ columns | join(", ") ~ " from " ~ relation) -%}
+    {%- endif -%}
+    {{ return("") }}
+{%- endmacro %}

@@ -11,7 +11,9 @@ of the way:
   kept in a DuckDB "landing" file, so the tests can insert, delete and alter them with the
   same SQL as on DuckDB; closing the connection rewrites the parquet files of every raw table.
 * Tables that dbt built are read back straight from their parquet files under the Spark
-  warehouse directory, through DuckDB views named ``<schema>.<table>``.
+  warehouse directory, through DuckDB views named ``<schema>.<table>``; the views dbt built
+  (the day-partitioned marts) are re-created in DuckDB with their own select, read from the
+  metastore once after each dbt run (``spark_views``).
 
 The Spark home (metastore, warehouse directory, raw files) is the environment variable
 ``DBT_SPARK_HOME`` (default ``target/spark`` under the current directory), the same one
@@ -35,6 +37,9 @@ SPARK_HOME_ENV = "DBT_SPARK_HOME"
 
 #: Schemas dbt builds into; their tables are read from the Spark warehouse directory.
 BUILT_SCHEMAS = ("staging", "intermediate", "marts")
+#: Schemas whose Spark views are re-created in DuckDB: the marts (the day-partitioned marts are
+#: views there, each a plain select of columns). The staging views, written in Spark SQL, are not.
+VIEW_SCHEMAS = ("marts",)
 
 
 def spark_home() -> Path:
@@ -97,6 +102,8 @@ class SparkConnection(DuckDBConnection):
                     f"create view {schema}.{table.name} as select * from "
                     f"read_parquet('{table}/**/*.parquet', hive_partitioning = true, union_by_name = true)"
                 )
+        for name, text in spark_views(self.home).items():
+            self._con.execute(f"create view {name} as {text}")
 
     def _raw_tables(self) -> dict[str, list[tuple[str, str]]]:
         rows = self._con.execute(
@@ -137,6 +144,38 @@ class SparkConnection(DuckDBConnection):
         super().close()
 
 
+def _warehouse_fingerprint(home: Path) -> list[list[object]]:
+    """Each schema folder and table folder of the Spark warehouse directory with its modification
+    time: changes whenever dbt (re)builds a table, not when a table or view is only read."""
+    warehouse = home / "warehouse"
+    schemas = [warehouse / f"{schema}.db" for schema in BUILT_SCHEMAS if (warehouse / f"{schema}.db").is_dir()]
+    folders = sorted(p for schema in schemas for p in (schema, *schema.iterdir()) if p.is_dir())
+    return [[str(p.relative_to(warehouse)), p.stat().st_mtime_ns] for p in folders]
+
+
+def spark_views(home: Path) -> dict[str, str]:
+    """The views dbt built in the Spark metastore's ``VIEW_SCHEMAS`` (``schema.view`` -> its
+    select, read as DuckDB SQL over the mounted tables): the day-partitioned marts, views over
+    their ``<mart>__by_day`` tables on Spark (docs/decisions.md, "Spark").
+
+    Reading them needs a Spark session of its own (a JVM, about 20 s), so the answer is kept in
+    ``<home>/views.json`` and asked again only after the warehouse directory changed (a dbt
+    run). Raises ``subprocess.CalledProcessError`` when the Spark session fails.
+    """
+    cache_path = home / "views.json"
+    fingerprint = _warehouse_fingerprint(home)
+    if not fingerprint:
+        return {}
+    cached = json.loads(cache_path.read_text()) if cache_path.exists() else {}
+    if cached.get("fingerprint") == fingerprint:
+        return cached["views"]
+    payload = json.dumps({"home": str(home), "views_to": str(cache_path)})
+    subprocess.run([sys.executable, "-m", "product_analytics.spark", payload], check=True)
+    views = json.loads(cache_path.read_text())["views"]
+    cache_path.write_text(json.dumps({"fingerprint": fingerprint, "views": views}))
+    return views
+
+
 def register_tables(home: Path, tables: dict[str, str], dropped: list[str]) -> None:
     """(Re)create external parquet tables ``schema.table -> folder`` in the Spark metastore.
 
@@ -156,6 +195,19 @@ def _register_main(payload: str) -> None:
         builder = builder.config(key, value)
     spark = builder.getOrCreate()
     spark.sparkContext.setLogLevel("ERROR")
+    if "views_to" in spec:
+        views = {}
+        databases = {row[0] for row in spark.sql("show databases").collect()}
+        for schema in (s for s in VIEW_SCHEMAS if s in databases):
+            for row in spark.sql(f"show views in {schema}").collect():
+                if row["isTemporary"]:
+                    continue
+                name = f"{schema}.{row['viewName']}"
+                described = spark.sql(f"describe table extended {name}").collect()
+                views[name] = next(r["data_type"] for r in described if r["col_name"] == "View Text")
+        Path(spec["views_to"]).write_text(json.dumps({"views": views}))
+        spark.stop()
+        return
     for name in spec["dropped"]:
         spark.sql(f"drop table if exists {name}")
     for name, folder in spec["tables"].items():

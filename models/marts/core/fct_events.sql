@@ -14,23 +14,34 @@
     can have changed; see that model), and marks them applied. Late identifies, aliases,
     group calls, opt-outs and deletions so take effect without a full refresh. Changing the
     tracking plan's `counts_as_activity`, the reporting time zone, or removing a user from
-    the deletion list needs a full refresh (allow_full_refresh).
+    the deletion list needs a full refresh (allow_full_refresh). Where days are rewritten
+    whole (Spark: rewrites_day_partitions), the model builds `intermediate.fct_events__by_day`,
+    partitioned by event_date, and the mart is a view over it with the yml's column order
+    (day_partitioned_mart_config); a run writes every row of each day an event it recomputes
+    leaves or lands on or that holds a removed row (the other rows of the day read back
+    from the table), the removed rows left out by the select itself.
 #}
 
 {%- set overrides = product_analytics.activity_overrides() %}
 
 -- Read only by incremental runs: depends_on: {{ ref('int_incremental__changes') }}
 
+{%- set rewrites_days = product_analytics.rewrites_day_partitions() %}
+
 {{ config(
-    materialized=product_analytics.incremental_materialization(),
-    unique_key="event_id",
-    incremental_strategy="delete+insert",
+    materialized=product_analytics.incremental_materialization(without_row_changes=true),
+    unique_key=none if rewrites_days else "event_id",
+    incremental_strategy=product_analytics.day_strategy("delete+insert"),
+    partition_by=product_analytics.day_partitions("event_date"),
     on_schema_change="fail",
     full_refresh=product_analytics.allow_full_refresh(),
     post_hook=[
         "{{ product_analytics.delete_removed_users_and_accounts(this) }}",
+        "{{ product_analytics.drop_emptied_days(this, 'event_date', product_analytics.rewritten_days('fct_events', this, 'event_date', product_analytics.logged_days('fct_events'))) }}",
         "{{ product_analytics.mark_changes_applied('fct_events') }}",
+        "{{ product_analytics.mart_view_over_day_partitions(this) }}",
     ],
+    **product_analytics.day_partitioned_mart_config("fct_events")
 ) }}
 
 with
@@ -190,4 +201,54 @@ final as (
             and resolved_events.event_name = tracking_plan.event_name
 )
 
+{%- if rewrites_days and is_incremental() %},
+
+-- Days are rewritten whole (Spark): the recomputed events, and the other events each
+-- rewritten day already holds. A day is rewritten when a recomputed event leaves it (the
+-- day logged), lands on it (its new row), or it holds rows that must leave.
+rewritten_days as (
+    {{ product_analytics.rewritten_days('fct_events', this, 'event_date', product_analytics.logged_days('fct_events')) | indent(4) }}
+
+    union
+
+    select final.event_date as date_day
+    from final
+),
+
+kept_rows as (
+    select
+        previous.event_id,
+        previous.event_at,
+        previous.event_date,
+        previous.received_at,
+        previous.event_name,
+        previous.event_type,
+        previous.page_name,
+        previous.user_id,
+        previous.anonymous_id,
+        previous.account_id,
+        previous.is_activity,
+        previous.is_event_at_adjusted,
+        previous.source_schema
+    from {{ this }} as previous
+    where
+        previous.event_date in (select rewritten_days.date_day from rewritten_days)
+        and previous.event_id not in ({{ product_analytics.changed_event_ids('fct_events') }})
+),
+
+day_rows as (
+    select * from final
+    union all
+    select * from kept_rows
+)
+
+select * from day_rows
+where {{ product_analytics.removed_rows_kept_out() }}
+{%- elif rewrites_days %}
+
 select * from final
+where {{ product_analytics.removed_rows_kept_out() }}
+{%- else %}
+
+select * from final
+{%- endif %}

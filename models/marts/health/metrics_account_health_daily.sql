@@ -24,7 +24,12 @@
     and is attributed, the first day an account's members can change), every account from the
     day after the last day reported, and an account whose first reported day is earlier than
     its first row (the reporting range grew backwards) from that day. Rows of accounts that no
-    longer exist or days outside an account's span are removed by the post-hook. Changing the
+    longer exist or days outside an account's span are removed by the post-hook. Where days
+    are rewritten whole (Spark: rewrites_day_partitions), the model builds
+    `intermediate.metrics_account_health_daily__by_day`, partitioned by date_day, and the mart
+    is a view over it with the yml's column order (day_partitioned_mart_config); a run writes
+    every row of each day holding a recomputed row or a row that must leave (the other rows
+    of the day read back from the table), those rows left out by the select itself. Changing the
     tracking plan's feature events or any health variable needs a full refresh
     (allow_full_refresh).
 #}
@@ -37,16 +42,22 @@
 
 -- Read only by incremental runs: depends_on: {{ ref('int_incremental__changes') }}
 
+{%- set rewrites_days = product_analytics.rewrites_day_partitions() %}
+
 {{ config(
-    materialized=product_analytics.incremental_materialization(),
-    unique_key=["account_id", "date_day"],
-    incremental_strategy="delete+insert",
+    materialized=product_analytics.incremental_materialization(without_row_changes=true),
+    unique_key=none if rewrites_days else ["account_id", "date_day"],
+    incremental_strategy=product_analytics.day_strategy("delete+insert"),
+    partition_by=product_analytics.day_partitions("date_day"),
     on_schema_change="fail",
     full_refresh=product_analytics.allow_full_refresh(),
     post_hook=[
         "{{ product_analytics.delete_health_outside_account_lifespans(this) }}",
+        "{{ product_analytics.drop_emptied_days(this, 'date_day', product_analytics.health_rewritten_days(this)) }}",
         "{{ product_analytics.mark_changes_applied('health') }}",
+        "{{ product_analytics.mart_view_over_day_partitions(this) }}",
     ],
+    **product_analytics.day_partitioned_mart_config("metrics_account_health_daily")
 ) }}
 
 with
@@ -391,4 +402,60 @@ final as (
     from scores
 )
 
+{%- if rewrites_days and is_incremental() %},
+
+-- Days are rewritten whole (Spark): the recomputed rows, and the other rows each rewritten day
+-- already holds. A day is rewritten when it has a recomputed row or holds rows that must leave.
+rewritten_days as (
+    {{ product_analytics.health_rewritten_days(this) | indent(4) }}
+
+    union
+
+    select final.date_day
+    from final
+),
+
+kept_rows as (
+    select
+        previous.account_id,
+        previous.date_day,
+        previous.member_count,
+        previous.active_users,
+        previous.active_user_days,
+        previous.features_used,
+        previous.recent_activity_events,
+        previous.previous_activity_events,
+        previous.breadth,
+        previous.frequency,
+        previous.adoption,
+        previous.momentum,
+        previous.health_score,
+        previous.health_tier
+    from {{ this }} as previous
+    where
+        previous.date_day in (select rewritten_days.date_day from rewritten_days)
+        and not exists (
+            select 1
+            from final
+            where
+                final.account_id = previous.account_id
+                and final.date_day = previous.date_day
+        )
+),
+
+day_rows as (
+    select * from final
+    union all
+    select * from kept_rows
+)
+
+select * from day_rows as health
+where not ({{ product_analytics.health_outside_account_lifespans("health") }})
+{%- elif rewrites_days %}
+
+select * from final as health
+where not ({{ product_analytics.health_outside_account_lifespans("health") }})
+{%- else %}
+
 select * from final
+{%- endif %}
