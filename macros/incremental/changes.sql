@@ -122,7 +122,7 @@
 
 {#- The consumers of change_consumers() whose models are incremental on Spark (the others are tables there). -#}
 {% macro spark_incremental_consumers() -%}
-    {{ return(["fct_events", "activity_days", "health"]) }}
+    {{ return(["fct_events", "activity_days", "health", "tracking_plan_event_days", "tracking_plan_property_days"]) }}
 {%- endmacro %}
 
 {#- `event_id`: the events the consumer has not applied yet (recomputed by fct_events). -#}

@@ -154,11 +154,34 @@
     {%- if not (execute and is_incremental()) -%}
         {{ return(none) }}
     {%- endif -%}
+    {{ return(product_analytics.cutoff_value(relation, column)) }}
+{%- endmacro %}
+
+{#-
+    incremental_cutoff(relation, column) read from the warehouse now (one query), as the text
+    of a timestamp: 'YYYY-MM-DD HH:MM:SS[.ffffff]', UTC on DuckDB and PostgreSQL, the
+    session's time zone on Spark (cast('...' as timestamp) reads it back in the same zone).
+    '1900-01-01 00:00:00' for an empty relation. For a model that compares with the cutoff
+    many times: a constant instead of a subquery that Spark plans and runs at every use.
+-#}
+{% macro cutoff_value(relation, column="received_at") -%}
+    {{ return(adapter.dispatch("cutoff_value", "product_analytics")(relation, column)) }}
+{%- endmacro %}
+
+{% macro default__cutoff_value(relation, column) -%}
     {%- set value = run_query("select " ~ product_analytics.incremental_cutoff(relation, column)).columns[0].values()[0] -%}
     {%- if value is none -%}
         {{ return("1900-01-01 00:00:00") }}
     {%- endif -%}
     {{ return(value.strftime("%Y-%m-%d %H:%M:%S.%f")) }}
+{%- endmacro %}
+
+{#- Spark: read as text, since pyspark turns a timestamp into the Python process's local time. -#}
+{% macro spark__cutoff_value(relation, column) -%}
+    {%- set value = run_query(
+        "select cast(" ~ product_analytics.incremental_cutoff(relation, column) ~ " as " ~ dbt.type_string() ~ ")"
+    ).columns[0].values()[0] -%}
+    {{ return(value if value is not none else "1900-01-01 00:00:00") }}
 {%- endmacro %}
 
 {#-
@@ -167,7 +190,8 @@
     none otherwise: first build, a build from an older version, or a unit test. Where a table
     model is dropped before it is re-created (Spark with parquet tables), that is a copy of the
     previous build (`<model>__previous_build`) that the model's pre-hook
-    keep_previous_build(this, column) makes before the drop.
+    keep_previous_build(this, column) makes before the drop; there a model without that
+    pre-hook fails to compile, naming it and the pre-hook to add.
 -#}
 {% macro previous_build_with_column(relation, column) -%}
     {%- if not execute or model.resource_type == "unit_test" -%}
@@ -177,15 +201,47 @@
     {%- if existing is none or column not in adapter.get_columns_in_relation(existing) | map(attribute="name") | map("lower") | list -%}
         {{ return(none) }}
     {%- endif -%}
-    {{ return(adapter.dispatch("previous_build_read", "product_analytics")(existing)) }}
+    {{ return(adapter.dispatch("previous_build_read", "product_analytics")(existing, column)) }}
 {%- endmacro %}
 
-{% macro default__previous_build_read(existing) -%}
+{% macro default__previous_build_read(existing, column=none) -%}
     {{ return(existing) }}
 {%- endmacro %}
 
-{% macro spark__previous_build_read(existing) -%}
-    {{ return(existing.incorporate(path={"identifier": existing.identifier ~ "__previous_build"})) }}
+{% macro spark__previous_build_read(existing, column=none) -%}
+    {%- set copy = existing.incorporate(path={"identifier": existing.identifier ~ "__previous_build"}) -%}
+    {%- do product_analytics.require_keep_previous_build(existing, copy, column) -%}
+    {{ return(copy) }}
+{%- endmacro %}
+
+{#-
+    Fails, naming the model and the pre-hook to add, unless the model that builds `existing`
+    has the pre-hook keep_previous_build, which makes `copy` (its previous build) before dbt
+    drops the table: without it the copy is missing, or stale from an older run.
+-#}
+{% macro require_keep_previous_build(existing, copy, column) -%}
+    {%- set builders = [] -%}
+    {%- for node in graph.nodes.values() -%}
+        {%- if node.resource_type == "model" and node.alias | lower == existing.identifier | lower
+            and node.schema | lower == existing.schema | lower -%}
+            {%- do builders.append(node) -%}
+        {%- endif -%}
+    {%- endfor -%}
+    {%- for builder in builders -%}
+        {%- for hook in builder.config.get("pre-hook", []) -%}
+            {%- if "keep_previous_build" in hook.sql -%}
+                {{ return(none) }}
+            {%- endif -%}
+        {%- endfor -%}
+    {%- endfor -%}
+    {{ exceptions.raise_compiler_error(
+        "product_analytics: " ~ (model.name if model is defined and model else "this call")
+        ~ " reads the previous build of " ~ existing ~ " (previous_build_with_column), which on " ~ target.type
+        ~ " is the copy " ~ copy ~ " that the pre-hook keep_previous_build makes before dbt drops the table, but "
+        ~ ("the model " ~ builders[0].name ~ " has no such pre-hook" if builders else "no model of this project builds it")
+        ~ ". Add to the config of the model that builds " ~ existing.identifier ~ ": pre_hook=\"{{ product_analytics.keep_previous_build(this, '"
+        ~ (column or "<column>") ~ "') }}\""
+    ) }}
 {%- endmacro %}
 
 {#-

@@ -19,6 +19,9 @@ from product_analytics.spark import SparkConnection
 from product_analytics.warehouse import Connection, DuckDBConnection, PostgresConnection
 
 ROOT = Path(__file__).resolve().parents[2]
+#: The host project that installs the package as a user does (packages.yml `local: ../`) with its
+#: own variable overrides and tracking plan; run `dbt deps` in it first (install_host_package).
+HOST = ROOT / "integration_tests"
 DBT = str(Path(sys.executable).with_name("dbt"))
 #: The demo's sources; their loader writes property columns in snake_case, as Segment's does.
 DEMO_VARS = {"segment_schemas": list(DEMO_SCHEMAS), "property_naming_convention": "snake_case"}
@@ -160,6 +163,11 @@ def run_dbt(
         # dbt's summary (stdout) last: an engine's log lines on stderr (Spark) must not push it out.
         raise AssertionError(f"dbt {' '.join(args)} failed:\n{(completed.stderr[-2000:] + completed.stdout)[-6000:]}")
     return output
+
+
+def install_host_package(warehouse: Warehouse) -> None:
+    """`dbt deps` in the host project (HOST): installs this repository as its package."""
+    warehouse.dbt("deps", cwd=HOST)
 
 
 def create_source_schema(warehouse: Warehouse, sql: str, schema: str = "src_a") -> None:

@@ -8,11 +8,10 @@ import re
 from pathlib import Path
 
 from conftest import TEST_CONFIG, load_generated, make_warehouse
-from harness import ROOT
+from harness import HOST, install_host_package
 from reference import Rules, read_raw, stage
 from test_health import expected_health, health_mismatches
 
-HOST = ROOT / "integration_tests"
 #: The host's own tracking plan (a seed of the host named `tracking_plan`, as the package's
 #: demo seed is): other feature events, `Exported Data` and `Error Displayed` not activity,
 #: `Sent Project Data` (not activity in the demo plan) absent, so counted as activity.
@@ -22,7 +21,7 @@ HOST_PLAN = HOST / "seeds" / "tracking_plan.csv"
 def test_host_project_builds_the_package_with_its_overrides(tmp_path: Path) -> None:
     warehouse = make_warehouse("duckdb", "package", tmp_path)
     load_generated(warehouse, TEST_CONFIG)
-    warehouse.dbt("deps", cwd=HOST)
+    install_host_package(warehouse)
     # Everything but the tracking-plan tests builds without a warning; those warn, by design:
     # the generated data sends events the host's plan does not list (checked below).
     output = warehouse.dbt("build", "--exclude", "tag:tracking_plan", cwd=HOST)

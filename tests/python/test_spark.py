@@ -1,5 +1,12 @@
 """The package on Spark (local session, parquet tables; README "Running on Spark").
 
+Every dbt command runs in the host project integration_tests/, which installs the package as a
+user does (packages.yml `local: ../`, the `dispatch` line README asks of a host on Spark) with
+its own overrides: reporting time zone Europe/Berlin, `name` hashed too, its own tracking plan
+(a seed with an apostrophe, which dbt-spark's own seed loader cannot insert). The DuckDB builds
+compared with Spark's run in the same host project, so the comparison is of the same
+configuration.
+
 A small generated dataset, with test_incremental's changes to the past injected and its batch 2
 held out, is loaded into a Spark warehouse and into a DuckDB file; `dbt build` (every seed,
 model and data test) must pass on Spark, and every mart must equal, row for row, the DuckDB
@@ -24,12 +31,13 @@ from __future__ import annotations
 import json
 import shutil
 from collections.abc import Iterator
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from conftest import load_generated, make_warehouse
-from harness import Warehouse, snapshot
+from harness import HOST, Warehouse, install_host_package, snapshot
 from test_incremental import VARS, _hold_out_batch_2, _load_batch_2, inject_changes_to_the_past
 
 from product_analytics.generator import GeneratorConfig
@@ -75,13 +83,20 @@ def spark_and_duckdb(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple
     tmp = tmp_path_factory.mktemp("spark")
     spark = make_warehouse("spark", "spark_built", tmp)
     duckdb = make_warehouse("duckdb", "spark_reference", tmp)
+    install_host_package(duckdb)
     for warehouse, name in ((spark, "spark_built"), (duckdb, "spark_reference")):
         load_generated(warehouse, SPARK_CONFIG)
         split, deleted_user, *_ = inject_changes_to_the_past(warehouse)
         _opt_out_one_account(warehouse, split)
         _hold_out_batch_2(warehouse, split)
         warehouse.dbt(
-            "build", "--exclude-resource-type", "unit_test", "--target-path", str(tmp / f"{name}.target"), vars=VARS
+            "build",
+            "--exclude-resource-type",
+            "unit_test",
+            "--target-path",
+            str(tmp / f"{name}.target"),
+            vars=VARS,
+            cwd=HOST,
         )
     yield spark, duckdb, deleted_user
 
@@ -94,11 +109,11 @@ def test_spark_build_keeps_its_state_in_the_spark_home(spark_and_duckdb: tuple[W
     assert (home / "warehouse" / "marts.db" / "dim_users").is_dir()
     assert (home / "warehouse" / "intermediate.db" / "fct_events__by_day").is_dir()
     assert (home / "derby.log").exists()
-    # Nothing of Spark's lands in the directory dbt runs in.
-    root = Path(__file__).resolve().parents[2]
-    assert not (root / "derby.log").exists()
-    assert not (root / "metastore_db").exists()
-    assert not (root / "spark-warehouse").exists()
+    # Nothing of Spark's lands in the directory dbt runs in (the host project) nor in the package's.
+    for folder in (HOST, Path(__file__).resolve().parents[2]):
+        assert not (folder / "derby.log").exists()
+        assert not (folder / "metastore_db").exists()
+        assert not (folder / "spark-warehouse").exists()
 
 
 def test_every_mart_on_spark_equals_the_duckdb_build(spark_and_duckdb: tuple[Warehouse, Warehouse, str]) -> None:
@@ -121,6 +136,16 @@ def test_every_mart_on_spark_equals_the_duckdb_build(spark_and_duckdb: tuple[War
     assert duckdb.rows("select count(*) as n from marts.fct_events where account_id is null")[0]["n"] > 0
     opted_out = "select count(*) as n from segment_backend.groups where analytics_opt_out and id = 'spark-test-opt-out'"
     assert duckdb.rows(opted_out)[0]["n"] == 1
+    # Both builds took the host's overrides: its plan makes `Exported Data` no activity (the
+    # package's demo plan makes it activity), and reporting days are Berlin's.
+    exported_sql = "select distinct is_activity from marts.fct_events where event_name = 'Exported Data'"
+    for warehouse in (spark, duckdb):
+        exported = warehouse.rows(exported_sql)
+        assert exported == [{"is_activity": False}], exported
+    events = duckdb.rows("select event_at, event_date from marts.fct_events")
+    berlin = ZoneInfo("Europe/Berlin")
+    assert all(e["event_date"] == e["event_at"].replace(tzinfo=UTC).astimezone(berlin).date() for e in events)
+    assert any(e["event_date"] != e["event_at"].date() for e in events)
 
 
 def _assert_equal(expected: dict[str, list[tuple]], actual: dict[str, list[tuple]]) -> None:
@@ -142,6 +167,8 @@ def _assert_equal(expected: dict[str, list[tuple]], actual: dict[str, list[tuple
 #: comes last), and the partitions each run rewrote are checked against the days it must change.
 SPARK_DAY_PARTITIONED = {
     "intermediate.int_engagement__activity_days": "date_day",
+    "intermediate.int_tracking_plan__event_days": "event_date",
+    "intermediate.int_tracking_plan__event_property_days": "event_date",
     "marts.fct_events": "event_date",
     "marts.metrics_account_health_daily": "date_day",
 }
@@ -215,13 +242,13 @@ def test_an_incremental_run_on_spark_equals_a_full_build(
     _opt_out_one_account(full, split)
     with full.connection() as con:
         con.execute(f"insert into privacy.deleted_users values ('{deleted_user}')")
-    full.dbt("build", "--exclude-resource-type", "unit_test", "--exclude-resource-type", "test", vars=VARS)
+    full.dbt("build", "--exclude-resource-type", "unit_test", "--exclude-resource-type", "test", vars=VARS, cwd=HOST)
 
     partitions_before = {table: _partition_files(spark, table) for table in SPARK_DAY_PARTITIONED}
     before = _compared(spark)
     stamps_before = _deletion_stamps(spark)
     _load_batch_2(spark, deleted_user)
-    spark.dbt("run", "--target-path", str(tmp_path / "target"), vars=VARS)
+    spark.dbt("run", "--target-path", str(tmp_path / "target"), vars=VARS, cwd=HOST)
 
     expected, actual = _compared(full), _compared(spark)
     assert set(actual) == set(expected)
@@ -273,9 +300,9 @@ def test_an_incremental_run_on_spark_equals_a_full_build(
     for warehouse in (full, spark):
         with warehouse.connection() as con:
             con.execute(LATE_TRACK.format(late_id=LATE_TRACK_ID, copied_id=copied["event_id"]))
-    full.dbt("run", "--target-path", str(tmp_path / "full_target_batch_3"), vars=VARS)
+    full.dbt("run", "--target-path", str(tmp_path / "full_target_batch_3"), vars=VARS, cwd=HOST)
     partitions_before = partitions_after
-    spark.dbt("run", "--target-path", str(tmp_path / "target_batch_3"), vars=VARS)
+    spark.dbt("run", "--target-path", str(tmp_path / "target_batch_3"), vars=VARS, cwd=HOST)
 
     expected, actual = _compared(full), _compared(spark)
     for table, day_column in SPARK_DAY_PARTITIONED.items():
@@ -297,3 +324,30 @@ def test_an_incremental_run_on_spark_equals_a_full_build(
     for table in SPARK_PARTITIONED_TABLES:
         assert spark.columns(*table.split(".")) == full.columns(*table.split(".")), table
     assert _deletion_stamps(spark) == stamps_after
+
+
+def test_a_previous_build_read_without_its_pre_hook_fails_naming_it(tmp_path: Path) -> None:
+    """On Spark, previous_build_with_column(this, column) reads `<model>__previous_build`, the copy
+    the model's pre-hook keep_previous_build makes before dbt drops the table. A model without
+    that pre-hook must fail naming it and what to add, rather than read a missing or stale copy.
+    Spark's version of the read is compiled on DuckDB here (the check needs the graph, no JVM)."""
+    warehouse = make_warehouse("duckdb", "previous_build", tmp_path)
+    read = (
+        "select '{{{{ product_analytics.spark__previous_build_read("
+        "api.Relation.create(schema='intermediate', identifier='{model}'), '{column}') }}}}' as copy"
+    )
+    target = ("--target-path", str(tmp_path / "target"))
+    kept = warehouse.dbt(
+        "compile", *target, "--inline", read.format(model="int_identity__deleted_users", column="user_id")
+    )
+    # The deletion list has the pre-hook: its copy is read.
+    assert '"intermediate"."int_identity__deleted_users__previous_build"' in kept, kept[-2000:]
+    failed = warehouse.dbt(
+        "compile",
+        *target,
+        "--inline",
+        read.format(model="int_engagement__activity_days", column="date_day"),
+        check=False,
+    )
+    assert "the model int_engagement__activity_days has no such pre-hook" in failed, failed[-2000:]
+    assert "pre_hook=\"{{ product_analytics.keep_previous_build(this, 'date_day') }}\"" in failed, failed[-2000:]

@@ -61,7 +61,8 @@ final as (
 
 {% else %}
 
-{%- set cutoff = product_analytics.incremental_cutoff(relation=facts) %}
+{#- The cutoff, read once when the model runs: a constant in each of its uses below. #}
+{%- set cutoff = "cast('" ~ product_analytics.cutoff_value(facts) ~ "' as " ~ dbt.type_timestamp() ~ ")" %}
 
 staged_events as (
     {{ product_analytics.staged_events() }}

@@ -6,7 +6,8 @@
     after trimming. Only properties carried by at least one event of the day, name and schema
     have a row; for any other property every event lacks it.
 
-    Incremental like int_tracking_plan__event_days: whole days, those of restaged_days.
+    Incremental like int_tracking_plan__event_days: whole days, those of restaged_days
+    (Spark: partitioned by event_date, the days' partitions rewritten).
 #}
 
 -- Read only by incremental runs: depends_on: {{ ref('int_incremental__changes') }}
@@ -14,13 +15,17 @@
 {#- The pre-hook empties the changed days first: rows of events no longer on them go too. #}
 
 {{ config(
-    materialized=product_analytics.incremental_materialization(),
+    materialized=product_analytics.incremental_materialization(without_row_changes=true),
     unique_key="event_date",
-    incremental_strategy="delete+insert",
+    incremental_strategy=product_analytics.day_strategy("delete+insert"),
+    partition_by=product_analytics.day_partitions("event_date"),
     on_schema_change="fail",
     full_refresh=product_analytics.allow_full_refresh(),
-    pre_hook="{% if is_incremental() %}delete from {{ this }} where event_date in ({{ product_analytics.restaged_days('tracking_plan_property_days') }}){% endif %}",
-    post_hook="{{ product_analytics.mark_changes_applied('tracking_plan_property_days') }}",
+    pre_hook="{% if is_incremental() and not product_analytics.rewrites_day_partitions() %}delete from {{ this }} where event_date in ({{ product_analytics.restaged_days('tracking_plan_property_days') }}){% endif %}",
+    post_hook=[
+        "{{ product_analytics.drop_emptied_days(this, 'event_date', product_analytics.restaged_days('tracking_plan_property_days')) }}",
+        "{{ product_analytics.mark_changes_applied('tracking_plan_property_days') }}",
+    ],
 ) }}
 
 with
