@@ -180,9 +180,7 @@ SPARK_PARTITIONED_TABLES = {
 }
 #: Models whose run recomputes each changed account from the first day a change reaches to the
 #: last day: their batch-3 scope is every day from the late event's on.
-#: fct_events is here for now: measured, its batch-3 run rewrote 24 days outside the lookback
-#: scope (not yet explained; the activity days stay within it), so only "from the late day on" holds.
-RECOMPUTED_TO_THE_LAST_DAY = {"marts.metrics_account_health_daily", "marts.fct_events"}
+RECOMPUTED_TO_THE_LAST_DAY = {"marts.metrics_account_health_daily"}
 
 
 def _partition_files(spark: Warehouse, table: str) -> dict[str, list[str]]:

@@ -205,7 +205,9 @@ final as (
 
 -- Days are rewritten whole (Spark): the recomputed events, and the other events each
 -- rewritten day already holds. A day is rewritten when a recomputed event leaves it (the
--- day logged), lands on it (its new row), or it holds rows that must leave.
+-- day logged), lands on it (its new row, unless the row is kept out: a deleted user's or
+-- opted-out account's events re-read within the lookback land nowhere), or it holds rows
+-- that must leave.
 rewritten_days as (
     {{ product_analytics.rewritten_days('fct_events', this, 'event_date', product_analytics.logged_days('fct_events')) | indent(4) }}
 
@@ -213,6 +215,7 @@ rewritten_days as (
 
     select final.event_date as date_day
     from final
+    where {{ product_analytics.removed_rows_kept_out() }}
 ),
 
 kept_rows as (
