@@ -284,6 +284,41 @@
 
 
 {#-
+    Fails an incremental run of int_incremental__changes (the calling model) that finds no
+    previous fct_events (`facts` is none) while a model reading the log is already built:
+    with no previous facts the log lists nothing, so those incremental models would silently
+    miss this run's changes. It happens when fct_events' table was dropped by hand, or once
+    after an upgrade that moves it (on Spark fct_events became
+    `intermediate.fct_events__by_day`). The readers are the models that ref() the log, found
+    in the dbt graph. On a first build (the log not built yet) and in a full refresh it does
+    nothing. Renders nothing.
+-#}
+{% macro fail_when_facts_are_missing(facts) -%}
+    {%- if execute and model.resource_type != "unit_test" and facts is none and is_incremental() -%}
+        {%- set facts_node = graph.nodes["model.product_analytics.fct_events"] -%}
+        {%- set built = [] -%}
+        {%- for node in graph.nodes.values()
+            if node.resource_type == "model" and model.unique_id in node.depends_on.nodes
+            and node.unique_id != facts_node.unique_id -%}
+            {%- if adapter.get_relation(database=node.database, schema=node.schema, identifier=node.alias) is not none -%}
+                {%- do built.append(node.name) -%}
+            {%- endif -%}
+        {%- endfor -%}
+        {%- if built -%}
+            {{ exceptions.raise_compiler_error(
+                "product_analytics: " ~ this ~ " is built but fct_events' table ("
+                ~ facts_node.schema ~ "." ~ facts_node.alias ~ ") is not, while " ~ built | sort | join(", ")
+                ~ " are: without the previous fct_events this run cannot tell which events changed, and those "
+                ~ "incremental models would miss them. (This happens once after an upgrade that moves fct_events, "
+                ~ "see CHANGELOG.md, or when its table was dropped.) Rebuild everything: "
+                ~ product_analytics.rebuild_command()
+            ) }}
+        {%- endif -%}
+    {%- endif -%}
+{%- endmacro %}
+
+
+{#-
     Extra `config` of a day-keyed mart (`model_name`) that is incremental where days are
     rewritten (Spark): there the model builds its partitioned table `<model>__by_day` in the
     intermediate schema (the engine moves a partition column last), and its post-hook

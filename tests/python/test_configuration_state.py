@@ -222,3 +222,28 @@ def test_removing_a_source_schema_fails_but_adding_one_needs_no_rebuild(engine: 
     output = warehouse.dbt("run", vars=both)
     assert "different configuration" not in output
     assert set(event_days(warehouse)) == {"t1", "tb"}
+
+
+def test_a_log_without_its_previous_facts_fails_instead_of_missing_changes(tmp_path: Path) -> None:
+    """With fct_events' table gone (dropped by hand, or moved by an upgrade: on Spark it became
+    intermediate.fct_events__by_day) the change log can list nothing, and the incremental
+    models reading it would silently miss the run's changes: the run fails naming the table,
+    the models and the rebuild command, and changes nothing. DuckDB only: the check is Jinja."""
+    warehouse = prepared("duckdb", tmp_path)
+    warehouse.dbt("build", vars=VARS)
+    activity_before = warehouse.rows("select * from intermediate.int_engagement__activity_days order by all")
+    with warehouse.connection() as con:
+        con.execute("drop table marts.fct_events")
+        con.execute(NEW_EVENT)
+
+    output = flat(warehouse.dbt("run", vars=VARS, check=False))
+    assert "is built but fct_events' table (marts.fct_events) is not, while" in output, output[-3000:]
+    assert "int_engagement__activity_days" in output and "metrics_account_health_daily" in output, output[-3000:]
+    assert warehouse.rows("select * from intermediate.int_engagement__activity_days order by all") == activity_before
+
+    # The printed command rebuilds everything, the new event included.
+    command = re.search(r"Rebuild everything: (dbt build [^\n]*?--target \S+(?: --vars '\{[^']*\}')?)", output)
+    assert command, output[-3000:]
+    printed_vars = re.search(r"--vars '(\{[^']*\})'", command.group(1))
+    warehouse.dbt("build", "--full-refresh", vars=json.loads(printed_vars.group(1)) if printed_vars else VARS)
+    assert set(event_days(warehouse)) == {"t1", "t2"}

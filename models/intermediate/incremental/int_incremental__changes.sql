@@ -41,6 +41,7 @@
 ) }}
 
 {%- set facts = product_analytics.previous_build("fct_events") %}
+{{- product_analytics.fail_when_facts_are_missing(facts) }}
 
 with
 
