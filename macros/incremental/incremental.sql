@@ -289,9 +289,11 @@
     with no previous facts the log lists nothing, so those incremental models would silently
     miss this run's changes. It happens when fct_events' table was dropped by hand, or once
     after an upgrade that moves it (on Spark fct_events became
-    `intermediate.fct_events__by_day`). The readers are the models that ref() the log, found
-    in the dbt graph. On a first build (the log not built yet) and in a full refresh it does
-    nothing. Renders nothing.
+    `intermediate.fct_events__by_day`). The readers are the models that ref() the log and
+    apply its rows (a post-hook calls mark_changes_applied), found in the dbt graph; a model
+    that refs the log only to run after it does not count. On a first build (the log not
+    built yet), after a first build that stopped before fct_events (its readers come after
+    it) and in a full refresh it does nothing. Renders nothing.
 -#}
 {% macro fail_when_facts_are_missing(facts) -%}
     {%- if execute and model.resource_type != "unit_test" and facts is none and is_incremental() -%}
@@ -299,7 +301,8 @@
         {%- set built = [] -%}
         {%- for node in graph.nodes.values()
             if node.resource_type == "model" and model.unique_id in node.depends_on.nodes
-            and node.unique_id != facts_node.unique_id -%}
+            and node.unique_id != facts_node.unique_id
+            and "mark_changes_applied" in node.config.get("post-hook", []) | map(attribute="sql") | join(" ") -%}
             {%- if adapter.get_relation(database=node.database, schema=node.schema, identifier=node.alias) is not none -%}
                 {%- do built.append(node.name) -%}
             {%- endif -%}
