@@ -69,23 +69,29 @@
 
 {#-
     Spark: the table where each consumer of int_incremental__changes records, after each
-    build, the newest `logged_at` it applied (consumer, applied_through), beside the log in
-    its schema; created by the log's pre-hook (create_applied_changes_sql). Append-only.
+    build, the newest `logged_at` it applied (applied_through, consumer), beside the log in
+    its schema; created by the log's pre-hook (create_applied_changes_sql). Partitioned by
+    consumer: each consumer overwrites its own partition (spark__mark_changes_applied), so
+    two consumers finishing at the same moment (dbt threads) never write the same files.
+    Before, an append-only table `<log>__applied` took every consumer's rows, and two appends
+    at once failed ("_temporary/0 does not exist", the first deleting the other's staging
+    folder); that table is no longer read (its consumers then re-apply the log's rows once).
 -#}
 {% macro applied_changes_relation() -%}
     {#- Found through the graph, not ref(): the log's own pre-hook names it too. -#}
     {%- set node = graph.nodes.get("model.product_analytics.int_incremental__changes") if execute else none -%}
     {%- if node is none -%}
-        {{ return(api.Relation.create(identifier="int_incremental__changes__applied")) }}
+        {{ return(api.Relation.create(identifier="int_incremental__changes__applied_by_consumer")) }}
     {%- endif -%}
-    {{ return(api.Relation.create(database=node.database, schema=node.schema, identifier=node.alias ~ "__applied")) }}
+    {{ return(api.Relation.create(database=node.database, schema=node.schema, identifier=node.alias ~ "__applied_by_consumer")) }}
 {%- endmacro %}
 
 {% macro create_applied_changes_sql() -%}
     create table if not exists {{ product_analytics.applied_changes_relation() }} (
-        consumer {{ dbt.type_string() }},
-        applied_through {{ dbt.type_timestamp() }}
+        applied_through {{ dbt.type_timestamp() }},
+        consumer {{ dbt.type_string() }}
     ) using parquet
+    partitioned by (consumer)
 {%- endmacro %}
 
 {#-
@@ -281,18 +287,33 @@
 {%- endmacro %}
 
 {#-
-    Spark: a model incremental there appends the newest `logged_at` of the log to the applied
-    log; a model built as a table there reads no changes, and marks nothing.
+    Spark: a model incremental there records the newest `logged_at` of the log as applied, in
+    its own partition of the applied log (the newer of that and what it recorded before: the
+    log's pre-hook may have emptied the log). A dynamic partition overwrite stages its files
+    in a folder of its own, so consumers finishing together do not collide. A model built as
+    a table there reads no changes, and marks nothing.
 -#}
 {% macro spark__mark_changes_applied(consumer) -%}
     {%- if model.config.materialized != "incremental" -%}
         {{ return("") }}
     {%- endif -%}
-    insert into {{ product_analytics.applied_changes_relation() }}
+    {%- if execute -%}
+        {%- do run_query("set spark.sql.sources.partitionOverwriteMode = dynamic") -%}
+    {%- endif -%}
+    {%- set applied = product_analytics.applied_changes_relation() %}
+    insert overwrite table {{ applied }} partition (consumer)
     select
-        '{{ product_analytics.applied_flag(consumer) }}' as consumer,
-        max(changes.logged_at) as applied_through
-    from {{ ref('int_incremental__changes') }} as changes
+        max(newest.applied_through) as applied_through,
+        '{{ product_analytics.applied_flag(consumer) }}' as consumer
+    from (
+        select max(changes.logged_at) as applied_through
+        from {{ ref('int_incremental__changes') }} as changes
+        union all
+        select recorded.applied_through
+        from {{ applied }} as recorded
+        where recorded.consumer = '{{ product_analytics.applied_flag(consumer) }}'
+    ) as newest
+    having max(newest.applied_through) is not null
 {%- endmacro %}
 
 {% macro default__mark_changes_applied(consumer) -%}

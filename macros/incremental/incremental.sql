@@ -62,7 +62,7 @@
 -#}
 {% macro drop_emptied_days(relation, day_column, rewritten_days) -%}
     {%- if execute and is_incremental() and product_analytics.rewrites_day_partitions() -%}
-        {%- set written = relation.incorporate(path={"identifier": relation.identifier ~ "__dbt_tmp"}).include(database=false, schema=false) -%}
+        {%- set written = product_analytics.rows_written(relation) -%}
         {%- set emptied = run_query(
             "select distinct rewritten.date_day from (" ~ rewritten_days ~ ") as rewritten"
             ~ " where rewritten.date_day is not null and rewritten.date_day not in"
@@ -73,6 +73,24 @@
         {%- endfor -%}
     {%- endif -%}
     {{ return("") }}
+{%- endmacro %}
+
+{#- The rows an `insert_overwrite` run of `relation` wrote: dbt-spark's temporary view `<model>__dbt_tmp` (readable in post-hooks). -#}
+{% macro rows_written(relation) -%}
+    {{ return(relation.incorporate(path={"identifier": relation.identifier ~ "__dbt_tmp"}).include(database=false, schema=false)) }}
+{%- endmacro %}
+
+{#-
+    For drop_emptied_days of a model keyed by `key_column` whose rows can move to another day
+    (int_identity__anonymous_links): `date_day`, the days of `relation` (`day_column`) holding
+    a row whose key the run wrote. Read after the insert, these are the days the run rewrote
+    and the days its rewritten keys left; a day left only by moved rows was not written, so
+    drop_emptied_days drops it. Distinct.
+-#}
+{% macro days_of_rewritten_keys(relation, key_column, day_column) -%}
+    select distinct stored.{{ day_column }} as date_day
+    from {{ relation }} as stored
+    where stored.{{ key_column }} in (select written.{{ key_column }} from {{ product_analytics.rows_written(relation) }} as written)
 {%- endmacro %}
 
 {#-
@@ -327,7 +345,9 @@
     intermediate schema (the engine moves a partition column last), and its post-hook
     mart_view_over_day_partitions creates the mart, a view at the mart's name selecting the
     yml's columns in their order (docs/decisions.md, "Spark"). Nothing elsewhere: the model is
-    the mart's table. Pass as `**product_analytics.day_partitioned_mart_config("<model>")`.
+    the mart's table. Pass as `**product_analytics.day_partitioned_mart_config("<model>")`. An
+    intermediate model keyed otherwise, given a day column to be partitioned by
+    (int_identity__anonymous_links), uses it the same way, its view in the intermediate schema.
 -#}
 {% macro day_partitioned_mart_config(model_name) -%}
     {%- if not product_analytics.rewrites_day_partitions() -%}
@@ -338,15 +358,16 @@
 
 {#-
     Post-hook of a mart configured by day_partitioned_mart_config, where days are rewritten
-    (Spark): (re)creates the view `marts.<model>` over the partitioned table `relation`,
+    (Spark): (re)creates the view `<schema_name>.<model>` (default the marts; an intermediate
+    model passes 'intermediate') over the partitioned table `relation`,
     selecting the model's yml columns in their order, so the mart keeps its name and column
     order. A table left at that name by an earlier version (the mart was a table there) is
     dropped first. Runs its statements itself; renders no SQL. Does nothing elsewhere.
 -#}
-{% macro mart_view_over_day_partitions(relation) -%}
+{% macro mart_view_over_day_partitions(relation, schema_name="marts") -%}
     {%- if execute and product_analytics.rewrites_day_partitions() -%}
         {%- set mart = api.Relation.create(
-            database=relation.database, schema=generate_schema_name("marts", model) | trim, identifier=model.name, type="view"
+            database=relation.database, schema=generate_schema_name(schema_name, model) | trim, identifier=model.name, type="view"
         ) -%}
         {%- set existing = adapter.get_relation(database=mart.database, schema=mart.schema, identifier=mart.identifier) -%}
         {%- if existing is not none and not existing.is_view -%}

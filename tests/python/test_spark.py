@@ -31,7 +31,7 @@ from __future__ import annotations
 import json
 import shutil
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -220,6 +220,31 @@ def _compared(warehouse: Warehouse) -> dict[str, list[tuple]]:
     return {**marts, **{name: rows for name, rows in others.items() if name in SPARK_DAY_PARTITIONED}}
 
 
+#: int_identity__anonymous_links is keyed by anonymous id; on Spark its rows live in a table
+#: partitioned by `linked_date` (the UTC day of linked_at), and a view at the model's name selects
+#: the yml's columns. A run rewrites the days of the links it recomputes (the anonymous ids of the
+#: linking calls received since its cutoff), before and now.
+ANONYMOUS_LINKS = "intermediate.int_identity__anonymous_links"
+ANONYMOUS_LINKS_TABLE = "intermediate.int_identity__anonymous_links__by_day"
+
+
+def _anonymous_links(warehouse: Warehouse) -> list[tuple]:
+    """The model's rows with their values in column-name order (anonymous_id,
+    latest_link_received_at, linked_at, ...); on Spark read from its partitioned table, without
+    the partition column."""
+    name = ANONYMOUS_LINKS_TABLE if warehouse.target == "spark" else ANONYMOUS_LINKS
+    tables = snapshot(
+        warehouse, ("intermediate",), by_column_name=True, skipped_columns={ANONYMOUS_LINKS_TABLE: ("linked_date",)}
+    )
+    return tables[name]
+
+
+def _link_days(links: list[tuple], anonymous_ids: set[str] | None = None) -> set[str]:
+    """The partitions (`linked_date=YYYY-MM-DD`) of the links (as _anonymous_links returns them)
+    of `anonymous_ids` (all when None)."""
+    return {f"linked_date={row[2].date()}" for row in links if anonymous_ids is None or row[0] in anonymous_ids}
+
+
 #: Batch 3: one track call received after batch 2, a copy (new message id) of the earliest
 #: activity track of a user still in the tables: it lands on a day long before the lookback.
 LATE_TRACK_ID = "spark-test-late-track"
@@ -264,6 +289,7 @@ def test_an_incremental_run_on_spark_equals_a_full_build(
     full.dbt("build", "--exclude-resource-type", "unit_test", "--exclude-resource-type", "test", vars=VARS, cwd=HOST)
 
     partitions_before = {table: _partition_files(spark, table) for table in SPARK_DAY_PARTITIONED}
+    links_files_before = _partition_files(spark, ANONYMOUS_LINKS_TABLE)
     before = _compared(spark)
     stamps_before = _deletion_stamps(spark)
     _load_batch_2(spark, deleted_user)
@@ -300,6 +326,15 @@ def test_an_incremental_run_on_spark_equals_a_full_build(
     stamps_after = _deletion_stamps(spark)
     assert stamps_before and {user: stamps_after.get(user) for user in stamps_before} == stamps_before
     assert deleted_user in stamps_after
+    # The anonymous links equal DuckDB's, and the days of every link batch 2 changes were rewritten.
+    links_batch_1, links_expected = _anonymous_links(batch_1), _anonymous_links(full)
+    assert _anonymous_links(spark) == links_expected
+    links_changed = _link_days(list(set(links_batch_1) ^ set(links_expected)))
+    links_files = _partition_files(spark, ANONYMOUS_LINKS_TABLE)
+    links_rewritten = {
+        day for day in set(links_files_before) | set(links_files) if links_files_before.get(day) != links_files.get(day)
+    }
+    assert links_changed and links_changed <= links_rewritten, sorted(links_changed - links_rewritten)
 
     # Batch 3, one late event on an old day: the run rewrites that day and the days of the
     # events received within the lookback, and leaves the files of every other day as they were
@@ -319,6 +354,7 @@ def test_an_incremental_run_on_spark_equals_a_full_build(
     for warehouse in (full, spark):
         with warehouse.connection() as con:
             con.execute(LATE_TRACK.format(late_id=LATE_TRACK_ID, copied_id=copied["event_id"]))
+    links_before_batch_3 = _anonymous_links(full)
     full.dbt("run", "--target-path", str(tmp_path / "full_target_batch_3"), vars=VARS, cwd=HOST)
     partitions_before = partitions_after
     spark.dbt("run", "--target-path", str(tmp_path / "target_batch_3"), vars=VARS, cwd=HOST)
@@ -338,6 +374,17 @@ def test_an_incremental_run_on_spark_equals_a_full_build(
             table_scope = {f"{day_column}={day}" for day in scope}
             assert kept and late_day in rewritten, (table, sorted(kept), sorted(rewritten))
         assert rewritten <= table_scope, (table, sorted(rewritten - table_scope))
+    # The batch-3 run rewrote the days of the links of the linking calls received since its
+    # cutoff (those whose newest linking call is that recent), before and now, and no other.
+    links_after_batch_3 = _anonymous_links(full)
+    assert _anonymous_links(spark) == links_after_batch_3
+    links_cutoff = max(row[1] for row in links_before_batch_3) - timedelta(hours=LOOKBACK_HOURS)
+    re_read = {row[0] for row in links_after_batch_3 if row[1] >= links_cutoff}
+    links_scope = _link_days(links_before_batch_3, re_read) | _link_days(links_after_batch_3, re_read)
+    links_files_after = _partition_files(spark, ANONYMOUS_LINKS_TABLE)
+    links_kept = {day for day, files in links_files.items() if links_files_after.get(day) == files}
+    links_rewritten = set(links_files_after) - links_kept
+    assert re_read and links_kept and links_rewritten <= links_scope, sorted(links_rewritten - links_scope)
     # Every mart equals DuckDB's after batch 3 too, and keeps DuckDB's column order.
     _assert_equal(expected, actual)
     for table in SPARK_PARTITIONED_TABLES:
