@@ -33,7 +33,7 @@ from __future__ import annotations
 import json
 import shutil
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -315,8 +315,10 @@ def test_an_incremental_run_on_spark_equals_a_full_build(
     # The tables keyed by the day received: the days from the cutoff each will read on DuckDB
     # (the newest day it holds before batch 3, less the lookback) and the late event's (after).
     first_received_day = {
-        table: full.rows(f"select max(received_date) as newest from {table}")[0]["newest"]
-        - timedelta(hours=LOOKBACK_HOURS)
+        table: (
+            datetime.combine(full.rows(f"select max(received_date) as newest from {table}")[0]["newest"], time())
+            - timedelta(hours=LOOKBACK_HOURS)
+        ).date()
         for table in RECOMPUTED_BY_DAY_RECEIVED
     }
     for warehouse in (full, spark):
