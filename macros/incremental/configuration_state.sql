@@ -296,7 +296,12 @@
 {#-
     Replaces the recorded settings of `model_name` in `state` with the rows of `settings_select`
     (setting_name, setting_value); runs the statements itself. Spark (no row-level delete):
-    the state table is partitioned by model name and the model's partition is overwritten.
+    the state table is partitioned by model name and the model's partition is overwritten,
+    as a dynamic partition overwrite: each such write stages its files in a folder of its own
+    (`.spark-staging-<job>`), while a static `partition (model_name = '...')` overwrite
+    stages them in the table's `_temporary` folder, which the first of two models writing
+    their state at the same moment (dbt threads) deletes under the other ("Mkdirs failed to
+    create file .../_temporary/...", TASK_WRITE_FAILED, seen on Spark 4.3).
 -#}
 {% macro store_configuration_state(state, model_name, settings_select) -%}
     {{ return(adapter.dispatch("store_configuration_state", "product_analytics")(state, model_name, settings_select)) }}
@@ -312,9 +317,10 @@
 {%- endmacro %}
 
 {% macro spark__store_configuration_state(state, model_name, settings_select) -%}
+    {%- do run_query("set spark.sql.sources.partitionOverwriteMode = dynamic") -%}
     {%- do run_query(
-        "insert overwrite table " ~ state ~ " partition (model_name = '" ~ model_name ~ "')"
-        ~ " select setting_name, setting_value, " ~ dbt.current_timestamp()
+        "insert overwrite table " ~ state ~ " partition (model_name)"
+        ~ " select setting_name, setting_value, " ~ dbt.current_timestamp() ~ ", '" ~ model_name ~ "' as model_name"
         ~ " from (" ~ settings_select ~ ") as current_settings"
     ) -%}
 {%- endmacro %}

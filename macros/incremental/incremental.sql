@@ -94,6 +94,32 @@
 {%- endmacro %}
 
 {#-
+    Pre-hook of a day-keyed model whose incremental runs recompute its rows without a day
+    (`day_column` null) every time: the statement deleting them first, so the run's rows
+    replace them (`delete+insert` matches no null key). Where days are rewritten (Spark),
+    those rows are the partition of null days (`__HIVE_DEFAULT_PARTITION__`, which an
+    `insert_overwrite` replaces only when the run writes such a row): it is dropped here
+    and no SQL is rendered. Nothing outside incremental runs.
+-#}
+{% macro delete_rows_without_day(relation, day_column) -%}
+    {%- if not is_incremental() -%}
+        {{ return("") }}
+    {%- endif -%}
+    {{ return(adapter.dispatch("delete_rows_without_day", "product_analytics")(relation, day_column)) }}
+{%- endmacro %}
+
+{% macro default__delete_rows_without_day(relation, day_column) -%}
+    {{ return("delete from " ~ relation ~ " where " ~ day_column ~ " is null") }}
+{%- endmacro %}
+
+{% macro spark__delete_rows_without_day(relation, day_column) -%}
+    {%- if execute -%}
+        {%- do run_query("alter table " ~ relation ~ " drop if exists partition (" ~ day_column ~ " = null)") -%}
+    {%- endif -%}
+    {{ return("") }}
+{%- endmacro %}
+
+{#-
     A statement deleting the rows of `relation` (aliased `alias` in `condition`) that meet
     `condition`: a post-hook removing rows whatever a run recomputed. Engines without
     row-level delete (Spark on parquet) rewrite the table without those rows instead (a row

@@ -20,12 +20,17 @@
 -- depends_on: {{ ref('base_segment__unprocessed_received_days') }}
 -- {{ ref('int_identity__anonymous_links') }} {{ ref('int_incremental__changes') }}
 
+{%- set rewrites_days = product_analytics.rewrites_day_partitions() %}
+
 {{ config(
-    materialized=product_analytics.incremental_materialization(),
-    unique_key=["source_schema", "received_date"],
-    incremental_strategy="delete+insert",
+    materialized=product_analytics.incremental_materialization(without_row_changes=true),
+    unique_key=none if rewrites_days else ["source_schema", "received_date"],
+    incremental_strategy=product_analytics.day_strategy("delete+insert"),
+    partition_by=product_analytics.day_partitions("received_date"),
     on_schema_change="fail",
     full_refresh=product_analytics.allow_full_refresh(),
+    post_hook="{{ product_analytics.mart_view_over_day_partitions(this) }}",
+    **product_analytics.day_partitioned_mart_config("dq_segment__arrival_daily")
 ) }}
 
 {%- set lookback_hours = product_analytics.config_positive_integer("incremental_lookback_hours") %}

@@ -10,12 +10,17 @@
 
 -- Its incremental cutoff reads: depends_on: {{ ref('base_segment__unprocessed_received_days') }}
 
+{%- set rewrites_days = product_analytics.rewrites_day_partitions() %}
+
 {{ config(
-    materialized=product_analytics.incremental_materialization(),
-    unique_key=["call_type", "source_schema", "received_date"],
-    incremental_strategy="delete+insert",
+    materialized=product_analytics.incremental_materialization(without_row_changes=true),
+    unique_key=none if rewrites_days else ["call_type", "source_schema", "received_date"],
+    incremental_strategy=product_analytics.day_strategy("delete+insert"),
+    partition_by=product_analytics.day_partitions("received_date"),
     full_refresh=product_analytics.allow_full_refresh(),
-    pre_hook="{% if is_incremental() %}delete from {{ this }} where received_date is null{% endif %}",
+    pre_hook="{{ product_analytics.delete_rows_without_day(this, 'received_date') }}",
+    post_hook="{{ product_analytics.mart_view_over_day_partitions(this) }}",
+    **product_analytics.day_partitioned_mart_config("dq_segment__message_counts_daily")
 ) }}
 
 {%- set rejection_reasons = {

@@ -17,7 +17,9 @@ rewritten (in each table partitioned by day there, SPARK_DAY_PARTITIONED), and a
 before batch 2 must keep the deletion stamp of batch 1 (it is not deleted anew). Batch 3, one
 late event on an old day, then runs: the day-partitioned tables must equal DuckDB's, and only
 that day and the days received within the lookback may be rewritten (batch 2 reaches nearly
-every day: its opt-outs and deletion change all of an account's or user's days).
+every day: its opt-outs and deletion change all of an account's or user's days); the delivery
+aggregates, keyed by the day received, must rewrite exactly the received days from their
+incremental cutoff on (taken from the DuckDB build) and their rows without a received day.
 Each dbt call on Spark pays a JVM start and every query costs far more than on DuckDB, so the
 dataset is small, Spark builds once and runs twice more, and of the dbt unit tests (hand-made
 rows, run on DuckDB and PostgreSQL by the other tests; a third of the Spark build's time) only
@@ -31,7 +33,7 @@ from __future__ import annotations
 import json
 import shutil
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -192,16 +194,28 @@ SPARK_DAY_PARTITIONED = {
     "intermediate.int_tracking_plan__event_property_days": "event_date",
     "marts.fct_events": "event_date",
     "marts.metrics_account_health_daily": "date_day",
+    "marts.dq_segment__message_counts_daily": "received_date",
+    "marts.dq_segment__nulled_values_daily": "received_date",
+    "marts.dq_segment__arrival_daily": "received_date",
 }
 #: The marts among them are views on Spark over a partitioned table of another name (docs/decisions.md,
 #: "Spark"), whose partition files are checked.
 SPARK_PARTITIONED_TABLES = {
     "marts.fct_events": "intermediate.fct_events__by_day",
     "marts.metrics_account_health_daily": "intermediate.metrics_account_health_daily__by_day",
+    "marts.dq_segment__message_counts_daily": "intermediate.dq_segment__message_counts_daily__by_day",
+    "marts.dq_segment__nulled_values_daily": "intermediate.dq_segment__nulled_values_daily__by_day",
+    "marts.dq_segment__arrival_daily": "intermediate.dq_segment__arrival_daily__by_day",
 }
 #: Models whose run recomputes each changed account from the first day a change reaches to the
 #: last day: their batch-3 scope is every day from the late event's on.
 RECOMPUTED_TO_THE_LAST_DAY = {"marts.metrics_account_health_daily"}
+#: Models keyed by the day received: a run recomputes every received day from the incremental
+#: cutoff on (the newest day the table holds, less the lookback), and the rows without a
+#: received day (received_date null, Spark's partition `__HIVE_DEFAULT_PARTITION__`).
+RECOMPUTED_BY_DAY_RECEIVED = {table for table, day in SPARK_DAY_PARTITIONED.items() if day == "received_date"}
+#: Spark's name of the partition of a null day.
+NULL_PARTITION = "__HIVE_DEFAULT_PARTITION__"
 
 
 def _partition_files(spark: Warehouse, table: str) -> dict[str, list[str]]:
@@ -272,7 +286,10 @@ def _deletion_stamps(warehouse: Warehouse) -> dict[str, object]:
 def _days_whose_rows_differ(before: list[tuple], after: list[tuple], day_position: int, day_column: str) -> set[str]:
     """Days (`<day_column>=YYYY-MM-DD`, as Spark names a partition) whose rows differ between two
     snapshots of a table (rows as tuples, the day at `day_position`)."""
-    return {f"{day_column}={row[day_position]}" for row in set(before) ^ set(after)}
+    return {
+        f"{day_column}={NULL_PARTITION if row[day_position] is None else row[day_position]}"
+        for row in set(before) ^ set(after)
+    }
 
 
 def test_an_incremental_run_on_spark_equals_a_full_build(
@@ -351,6 +368,15 @@ def test_an_incremental_run_on_spark_equals_a_full_build(
             f"(select max(received_at) from marts.fct_events) - interval {LOOKBACK_HOURS} hour"
         )
     } | {copied["event_date"]}
+    # The tables keyed by the day received: the days from the cutoff each will read on DuckDB
+    # (the newest day it holds before batch 3, less the lookback) and the late event's (after).
+    first_received_day = {
+        table: (
+            datetime.combine(full.rows(f"select max(received_date) as newest from {table}")[0]["newest"], time())
+            - timedelta(hours=LOOKBACK_HOURS)
+        ).date()
+        for table in RECOMPUTED_BY_DAY_RECEIVED
+    }
     for warehouse in (full, spark):
         with warehouse.connection() as con:
             con.execute(LATE_TRACK.format(late_id=LATE_TRACK_ID, copied_id=copied["event_id"]))
@@ -370,6 +396,16 @@ def test_an_incremental_run_on_spark_equals_a_full_build(
             # The events re-read within the lookback are recomputed too, so something is rewritten.
             table_scope = {day for day in set(before_files) | set(after_files) if day >= late_day}
             assert rewritten, table
+        elif table in RECOMPUTED_BY_DAY_RECEIVED:
+            # Every received day from the cutoff on that holds rows on DuckDB is rewritten (the
+            # late event's among them), the rows without a received day too; nothing before.
+            day_position = full.columns(*table.split(".")).index(day_column)
+            table_scope = {
+                f"{day_column}={NULL_PARTITION if row[day_position] is None else row[day_position]}"
+                for row in expected[table]
+                if row[day_position] is None or row[day_position] >= first_received_day[table]
+            }
+            assert kept and table_scope <= rewritten, (table, sorted(table_scope - rewritten))
         else:
             table_scope = {f"{day_column}={day}" for day in scope}
             assert kept and late_day in rewritten, (table, sorted(kept), sorted(rewritten))
