@@ -371,36 +371,49 @@
     intermediate schema (the engine moves a partition column last), and its post-hook
     mart_view_over_day_partitions creates the mart, a view at the mart's name selecting the
     yml's columns in their order (docs/decisions.md, "Spark"). Nothing elsewhere: the model is
-    the mart's table. Pass as `**product_analytics.day_partitioned_mart_config("<model>")`. An
+    the mart's table. Pass as `**product_analytics.day_partitioned_mart_config("<model>")`.
+    `schema=none` keeps the table in the model's own schema (the staged calls: `staging`). An
     intermediate model keyed otherwise, given a day column to be partitioned by
     (int_identity__anonymous_links), uses it the same way, its view in the intermediate schema.
 -#}
-{% macro day_partitioned_mart_config(model_name) -%}
+{% macro day_partitioned_mart_config(model_name, schema="intermediate") -%}
     {%- if not product_analytics.rewrites_day_partitions() -%}
         {{ return({}) }}
     {%- endif -%}
-    {{ return({"alias": model_name ~ "__by_day", "schema": "intermediate"}) }}
+    {%- set settings = {"alias": model_name ~ "__by_day"} -%}
+    {%- if schema -%}
+        {%- do settings.update({"schema": schema}) -%}
+    {%- endif -%}
+    {{ return(settings) }}
 {%- endmacro %}
 
 {#-
     Post-hook of a mart configured by day_partitioned_mart_config, where days are rewritten
-    (Spark): (re)creates the view `<schema_name>.<model>` (default the marts; an intermediate
+    (Spark): (re)creates the view `<view_schema>.<model>` (default the marts; an intermediate
     model passes 'intermediate') over the partitioned table `relation`,
     selecting the model's yml columns in their order, so the mart keeps its name and column
     order. A table left at that name by an earlier version (the mart was a table there) is
     dropped first. Runs its statements itself; renders no SQL. Does nothing elsewhere.
+    `view_schema` is the view's schema (custom schema name); with `hidden_column` the view
+    selects every column of the table but that one, in the table's order (a model whose
+    columns the yml cannot all list: the staged calls' configured extra Segment columns).
 -#}
-{% macro mart_view_over_day_partitions(relation, schema_name="marts") -%}
+{% macro mart_view_over_day_partitions(relation, view_schema="marts", hidden_column=none) -%}
     {%- if execute and product_analytics.rewrites_day_partitions() -%}
         {%- set mart = api.Relation.create(
-            database=relation.database, schema=generate_schema_name(schema_name, model) | trim, identifier=model.name, type="view"
+            database=relation.database, schema=generate_schema_name(view_schema, model) | trim, identifier=model.name, type="view"
         ) -%}
         {%- set existing = adapter.get_relation(database=mart.database, schema=mart.schema, identifier=mart.identifier) -%}
         {%- if existing is not none and not existing.is_view -%}
             {%- do adapter.drop_relation(existing) -%}
         {%- endif -%}
         {%- do adapter.create_schema(mart) -%}
-        {%- set columns = model.columns.values() | map(attribute="name") | list -%}
+        {%- if hidden_column -%}
+            {%- set columns = adapter.get_columns_in_relation(relation) | map(attribute="name")
+                | reject("equalto", hidden_column) | list -%}
+        {%- else -%}
+            {%- set columns = model.columns.values() | map(attribute="name") | list -%}
+        {%- endif -%}
         {%- if not columns -%}
             {{ exceptions.raise_compiler_error(
                 "product_analytics: " ~ model.name ~ " lists no columns in its yml: the view " ~ mart ~ " selects them in that order"

@@ -138,8 +138,12 @@
     Incremental staging: a `where` condition keeping the deduplicated new copies of the CTE
     `calls` unless the copy already staged for the message comes first in copy_order() (on a
     tie, the staged copy stays); such messages keep their staged row. True in full builds.
+    With `staged_wins_ties=false` a tie keeps the new copy instead: a model that rewrites the
+    received days of the copies it keeps (calls_by_received_day, Spark) then rewrites a copy
+    re-read within the lookback with itself, so its select gives the same rows when read
+    again after the write (drop_emptied_days reads it again).
 -#}
-{% macro keep_unless_staged_copy_comes_first(calls) -%}
+{% macro keep_unless_staged_copy_comes_first(calls, staged_wins_ties=true) -%}
     {%- if is_incremental() -%}
     {{ calls }}.message_id not in (
         select ranked_copies.message_id
@@ -149,7 +153,7 @@
                 candidates.is_staged,
                 row_number() over (
                     partition by candidates.message_id
-                    order by {{ product_analytics.copy_order("candidates") }}, candidates.is_staged desc
+                    order by {{ product_analytics.copy_order("candidates") }}, candidates.is_staged {{ "desc" if staged_wins_ties else "asc" }}
                 ) as copy_rank
             from (
                 select

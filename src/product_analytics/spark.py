@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -38,8 +39,12 @@ SPARK_HOME_ENV = "DBT_SPARK_HOME"
 #: Schemas dbt builds into; their tables are read from the Spark warehouse directory.
 BUILT_SCHEMAS = ("staging", "intermediate", "marts")
 #: Schemas whose Spark views are re-created in DuckDB: the marts (the day-partitioned marts are
-#: views there, each a plain select of columns). The staging views, written in Spark SQL, are not.
-VIEW_SCHEMAS = ("marts",)
+#: views there, each a plain select of columns), and in staging only the views over a
+#: `<view>__by_day` table of that schema (the staged calls, also plain selects of columns).
+#: The other staging views, written in Spark SQL, are not.
+VIEW_SCHEMAS = ("marts", "staging")
+#: Of VIEW_SCHEMAS, those whose every view is re-created (the others: views over day partitions only).
+ALL_VIEWS_SCHEMAS = ("marts",)
 
 
 def spark_home() -> Path:
@@ -88,6 +93,7 @@ class SparkConnection(DuckDBConnection):
 
     def _mount_built_tables(self) -> None:
         warehouse = self.home / "warehouse"
+        empty = []
         for schema in BUILT_SCHEMAS:
             self._con.execute(f"drop schema if exists {schema} cascade")
             folder = warehouse / f"{schema}.db"
@@ -97,12 +103,17 @@ class SparkConnection(DuckDBConnection):
             for table in sorted(p for p in folder.iterdir() if p.is_dir()):
                 files = list(table.rglob("*.parquet"))
                 if not files:
+                    # A partitioned table without rows has no file to read its columns from.
+                    empty.append(f"{schema}.{table.name}")
                     continue
                 self._con.execute(
                     f"create view {schema}.{table.name} as select * from "
                     f"read_parquet('{table}/**/*.parquet', hive_partitioning = true, union_by_name = true)"
                 )
         for name, text in spark_views(self.home).items():
+            # Nor is a view over such a table (e.g. the staged screens where no source has any).
+            if any(re.search(rf"\b{re.escape(table)}\b", text) for table in empty):
+                continue
             self._con.execute(f"create view {name} as {text}")
 
     def _raw_tables(self) -> dict[str, list[tuple[str, str]]]:
@@ -156,7 +167,8 @@ def _warehouse_fingerprint(home: Path) -> list[list[object]]:
 def spark_views(home: Path) -> dict[str, str]:
     """The views dbt built in the Spark metastore's ``VIEW_SCHEMAS`` (``schema.view`` -> its
     select, read as DuckDB SQL over the mounted tables): the day-partitioned marts, views over
-    their ``<mart>__by_day`` tables on Spark (docs/decisions.md, "Spark").
+    their ``<mart>__by_day`` tables on Spark (docs/decisions.md, "Spark"), and the staged calls,
+    views over ``staging.<model>__by_day``.
 
     Reading them needs a Spark session of its own (a JVM, about 20 s), so the answer is kept in
     ``<home>/views.json`` and asked again only after the warehouse directory changed (a dbt
@@ -199,8 +211,11 @@ def _register_main(payload: str) -> None:
         views = {}
         databases = {row[0] for row in spark.sql("show databases").collect()}
         for schema in (s for s in VIEW_SCHEMAS if s in databases):
+            tables = {row["tableName"] for row in spark.sql(f"show tables in {schema}").collect()}
             for row in spark.sql(f"show views in {schema}").collect():
                 if row["isTemporary"]:
+                    continue
+                if schema not in ALL_VIEWS_SCHEMAS and f"{row['viewName']}__by_day" not in tables:
                     continue
                 name = f"{schema}.{row['viewName']}"
                 described = spark.sql(f"describe table extended {name}").collect()

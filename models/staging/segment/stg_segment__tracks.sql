@@ -5,16 +5,28 @@
     Incremental (a table that grows with event volume): each run deduplicates the copies
     received since the last run and keeps the copy already staged for a message when it comes
     first (keep_unless_staged_copy_comes_first), so earlier copies are never re-read.
+    Where days are rewritten whole (Spark: rewrites_day_partitions) the model builds
+    `staging.stg_segment__tracks__by_day`, partitioned by the received day of the kept copy
+    (calls_by_received_day), and `staging.stg_segment__tracks` is a view over it without that
+    column; a run rewrites the received days of its kept copies and of the copies they replace.
 #}
 
 -- depends_on: {{ ref('base_segment__unprocessed_received_days') }}
 
+{%- set rewrites_days = product_analytics.rewrites_day_partitions() %}
+
 {{ config(
-    materialized=product_analytics.incremental_materialization(),
-    unique_key="message_id",
-    incremental_strategy="delete+insert",
+    materialized=product_analytics.incremental_materialization(without_row_changes=true),
+    unique_key=none if rewrites_days else "message_id",
+    incremental_strategy=product_analytics.day_strategy("delete+insert"),
+    partition_by=product_analytics.day_partitions("received_date"),
     on_schema_change="append_new_columns",
     full_refresh=product_analytics.allow_full_refresh(),
+    post_hook=[
+        "{{ product_analytics.drop_received_days_left_empty(this) }}",
+        "{{ product_analytics.mart_view_over_day_partitions(this, 'staging', hidden_column='received_date') }}",
+    ],
+    **product_analytics.day_partitioned_mart_config("stg_segment__tracks", schema=none)
 ) }}
 
 with
@@ -49,9 +61,20 @@ tracks as (
         deduplicated.loaded_at
     from deduplicated
     where deduplicated.received_at is not null
+){% if rewrites_days %},
+
+new_tracks as (
+    select * from tracks
+    where
+        event_name is not null
+        and {{ product_analytics.keep_unless_staged_copy_comes_first('tracks', staged_wins_ties=false) }}
 )
+
+{{ product_analytics.calls_by_received_day('new_tracks') }}
+{% else %}
 
 select * from tracks
 where
     event_name is not null
     and {{ product_analytics.keep_unless_staged_copy_comes_first('tracks') }}
+{% endif %}

@@ -1,0 +1,62 @@
+{#
+    The staged track, page and screen calls where days are rewritten whole (Spark with parquet
+    tables, rewrites_day_partitions; docs/decisions.md, "Spark"): partitioned by
+    `received_date`, the UTC day of the kept copy's received_at. A run keeps copies received
+    since its cutoff, and a copy replaces a staged one only when it comes first in copy_order
+    (received no later), so every row a run writes or replaces lies on a received day from the
+    cutoff's on: a daily run rewrites the days within the lookback, whatever day the events
+    happened on.
+#}
+
+{#-
+    The rows a staged-calls model writes where days are rewritten: the copies of the CTE
+    `new_calls` (the model's kept copies, chosen with
+    keep_unless_staged_copy_comes_first(..., staged_wins_ties=false)) with their
+    `received_date`; in an incremental run also the other rows of every received day they
+    rewrite, read back from the table (`this`): the days of the new copies and of the staged
+    copies they replace, less the messages the new copies replace. The columns are the
+    model's, then `received_date` (the partition column, last as Spark stores it).
+-#}
+{% macro calls_by_received_day(new_calls) -%}
+    select
+        new_copies.*,
+        cast(new_copies.received_at as date) as received_date
+    from {{ new_calls }} as new_copies
+    {%- if is_incremental() %}
+
+    union all
+
+    select kept.*
+    from {{ this }} as kept
+    where
+        kept.received_date in (
+            select cast(rewritten_new.received_at as date) from {{ new_calls }} as rewritten_new
+            union
+            select replaced.received_date
+            from {{ this }} as replaced
+            where replaced.message_id in (select replacing.message_id from {{ new_calls }} as replacing)
+        )
+        and kept.message_id not in (select new_message.message_id from {{ new_calls }} as new_message)
+    {%- endif %}
+{%- endmacro %}
+
+{#-
+    Post-hook of a staged-calls model partitioned by calls_by_received_day: a received day
+    whose every staged copy was replaced by an earlier copy received on an earlier day (a
+    loader writing old rows late) is not among the days the insert wrote, so it still holds
+    the replaced copies; drop_emptied_days drops it. The days rewritten are read again after
+    the write as the days of the table's rows whose message the run wrote (the replaced
+    copies are still on such a day). Renders no SQL; nothing outside incremental runs on Spark.
+-#}
+{% macro drop_received_days_left_empty(relation) -%}
+    {%- if execute and is_incremental() and product_analytics.rewrites_day_partitions() -%}
+        {%- set written = relation.incorporate(path={"identifier": relation.identifier ~ "__dbt_tmp"}).include(database=false, schema=false) -%}
+        {%- do product_analytics.drop_emptied_days(
+            relation,
+            "received_date",
+            "select distinct staged.received_date as date_day from " ~ relation ~ " as staged"
+            ~ " where staged.message_id in (select written.message_id from " ~ written ~ " as written)"
+        ) -%}
+    {%- endif -%}
+    {{ return("") }}
+{%- endmacro %}
