@@ -39,24 +39,3 @@
         and kept.message_id not in (select new_message.message_id from {{ new_calls }} as new_message)
     {%- endif %}
 {%- endmacro %}
-
-{#-
-    Post-hook of a staged-calls model partitioned by calls_by_received_day: a received day
-    whose every staged copy was replaced by an earlier copy received on an earlier day (a
-    loader writing old rows late) is not among the days the insert wrote, so it still holds
-    the replaced copies; drop_emptied_days drops it. The days rewritten are read again after
-    the write as the days of the table's rows whose message the run wrote (the replaced
-    copies are still on such a day). Renders no SQL; nothing outside incremental runs on Spark.
--#}
-{% macro drop_received_days_left_empty(relation) -%}
-    {%- if execute and is_incremental() and product_analytics.rewrites_day_partitions() -%}
-        {%- set written = relation.incorporate(path={"identifier": relation.identifier ~ "__dbt_tmp"}).include(database=false, schema=false) -%}
-        {%- do product_analytics.drop_emptied_days(
-            relation,
-            "received_date",
-            "select distinct staged.received_date as date_day from " ~ relation ~ " as staged"
-            ~ " where staged.message_id in (select written.message_id from " ~ written ~ " as written)"
-        ) -%}
-    {%- endif -%}
-    {{ return("") }}
-{%- endmacro %}

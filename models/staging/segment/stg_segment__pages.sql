@@ -22,7 +22,7 @@
     on_schema_change="append_new_columns",
     full_refresh=product_analytics.allow_full_refresh(),
     post_hook=[
-        "{{ product_analytics.drop_received_days_left_empty(this) }}",
+        "{{ product_analytics.drop_emptied_days(this, 'received_date', product_analytics.days_of_rewritten_keys(this, 'message_id', 'received_date')) }}",
         "{{ product_analytics.mart_view_over_day_partitions(this, 'staging', hidden_column='received_date') }}",
     ],
     **product_analytics.day_partitioned_mart_config("stg_segment__pages", schema=none)
