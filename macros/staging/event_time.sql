@@ -138,12 +138,16 @@
     Incremental staging: a `where` condition keeping the deduplicated new copies of the CTE
     `calls` unless the copy already staged for the message comes first in copy_order() (on a
     tie, the staged copy stays); such messages keep their staged row. True in full builds.
-    With `staged_wins_ties=false` a tie keeps the new copy instead: a model that rewrites the
-    received days of the copies it keeps (calls_by_received_day, Spark) then rewrites a copy
-    re-read within the lookback with itself, so its select gives the same rows when read
-    again after the write (drop_emptied_days reads it again).
+    Where days are rewritten (rewrites_day_partitions, Spark) a tie keeps the new copy
+    instead (`staged_wins_ties` defaults to false there): a model that rewrites the received
+    days of the copies it keeps (calls_by_received_day) then rewrites a copy re-read within
+    the lookback with itself, so its select gives the same rows when read again after the
+    write (drop_emptied_days reads it again).
 -#}
-{% macro keep_unless_staged_copy_comes_first(calls, staged_wins_ties=true) -%}
+{% macro keep_unless_staged_copy_comes_first(calls, staged_wins_ties=none) -%}
+    {%- if staged_wins_ties is none -%}
+        {%- set staged_wins_ties = not product_analytics.rewrites_day_partitions() -%}
+    {%- endif -%}
     {%- if is_incremental() -%}
     {{ calls }}.message_id not in (
         select ranked_copies.message_id

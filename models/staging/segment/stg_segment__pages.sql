@@ -59,16 +59,11 @@ pages as (
         deduplicated.loaded_at
     from deduplicated
     where deduplicated.received_at is not null
-){% if rewrites_days %},
+),
 
-new_pages as (
+kept_pages as (
     select * from pages
-    where {{ product_analytics.keep_unless_staged_copy_comes_first('pages', staged_wins_ties=false) }}
+    where {{ product_analytics.keep_unless_staged_copy_comes_first('pages') }}
 )
 
-{{ product_analytics.calls_by_received_day('new_pages') }}
-{% else %}
-
-select * from pages
-where {{ product_analytics.keep_unless_staged_copy_comes_first('pages') }}
-{% endif %}
+{{ product_analytics.staged_calls('kept_pages') }}

@@ -59,16 +59,11 @@ screens as (
         deduplicated.loaded_at
     from deduplicated
     where deduplicated.received_at is not null
-){% if rewrites_days %},
+),
 
-new_screens as (
+kept_screens as (
     select * from screens
-    where {{ product_analytics.keep_unless_staged_copy_comes_first('screens', staged_wins_ties=false) }}
+    where {{ product_analytics.keep_unless_staged_copy_comes_first('screens') }}
 )
 
-{{ product_analytics.calls_by_received_day('new_screens') }}
-{% else %}
-
-select * from screens
-where {{ product_analytics.keep_unless_staged_copy_comes_first('screens') }}
-{% endif %}
+{{ product_analytics.staged_calls('kept_screens') }}

@@ -61,20 +61,13 @@ tracks as (
         deduplicated.loaded_at
     from deduplicated
     where deduplicated.received_at is not null
-){% if rewrites_days %},
+),
 
-new_tracks as (
+kept_tracks as (
     select * from tracks
     where
         event_name is not null
-        and {{ product_analytics.keep_unless_staged_copy_comes_first('tracks', staged_wins_ties=false) }}
+        and {{ product_analytics.keep_unless_staged_copy_comes_first('tracks') }}
 )
 
-{{ product_analytics.calls_by_received_day('new_tracks') }}
-{% else %}
-
-select * from tracks
-where
-    event_name is not null
-    and {{ product_analytics.keep_unless_staged_copy_comes_first('tracks') }}
-{% endif %}
+{{ product_analytics.staged_calls('kept_tracks') }}
