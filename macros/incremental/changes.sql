@@ -297,9 +297,7 @@
     {%- if model.config.materialized != "incremental" -%}
         {{ return("") }}
     {%- endif -%}
-    {%- if execute -%}
-        {%- do run_query("set spark.sql.sources.partitionOverwriteMode = dynamic") -%}
-    {%- endif -%}
+    {%- do product_analytics.overwrite_only_written_partitions() -%}
     {%- set applied = product_analytics.applied_changes_relation() %}
     insert overwrite table {{ applied }} partition (consumer)
     select

@@ -317,7 +317,7 @@
 {%- endmacro %}
 
 {% macro spark__store_configuration_state(state, model_name, settings_select) -%}
-    {%- do run_query("set spark.sql.sources.partitionOverwriteMode = dynamic") -%}
+    {%- do product_analytics.overwrite_only_written_partitions() -%}
     {%- do run_query(
         "insert overwrite table " ~ state ~ " partition (model_name)"
         ~ " select setting_name, setting_value, " ~ dbt.current_timestamp() ~ ", '" ~ model_name ~ "' as model_name"

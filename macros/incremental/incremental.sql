@@ -53,6 +53,20 @@
 {%- endmacro %}
 
 {#-
+    Spark: makes the session's `insert overwrite ... partition (<column>)` statements replace
+    only the partitions their rows hold (dynamic partition overwrite). Such a write stages its
+    files in a folder of its own job (`.spark-staging-<job>`), so two models writing one table
+    at the same moment (dbt threads) do not delete each other's files. Runs the setting itself;
+    renders no SQL.
+-#}
+{% macro overwrite_only_written_partitions() -%}
+    {%- if execute -%}
+        {%- do run_query("set spark.sql.sources.partitionOverwriteMode = dynamic") -%}
+    {%- endif -%}
+    {{ return("") }}
+{%- endmacro %}
+
+{#-
     Post-hook of a model that rewrites day partitions: a day the run rewrote whose rows all
     left (deleted users, an opted-out account, events moved to another day) is not among the
     partitions the `insert_overwrite` wrote, so it is dropped here. `rewritten_days` is a
