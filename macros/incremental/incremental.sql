@@ -89,6 +89,26 @@
     {{ return("") }}
 {%- endmacro %}
 
+{#-
+    Where days are rewritten (Spark): the stored rows of `relation` (alias `previous`) that an
+    incremental run writes back, the rows on the days it rewrites that it does not recompute.
+    `columns`: the model's columns in the order of its select (on Spark a partitioned table
+    stores its partition column last, so `select *` would not line up with the recomputed
+    rows in a `union all`). `day_column`: the partition column. `rewritten_days`: a select of
+    one column, the days the run rewrites. `kept`: a condition on `previous`, false for the
+    rows the run recomputes.
+-#}
+{% macro previous_rows_of_rewritten_days(relation, columns, day_column, rewritten_days, kept) -%}
+    select
+        {%- for column in columns %}
+        previous.{{ column }}{{ "," if not loop.last }}
+        {%- endfor %}
+    from {{ relation }} as previous
+    where
+        previous.{{ day_column }} in ({{ rewritten_days }})
+        and {{ kept }}
+{%- endmacro %}
+
 {#- The rows an `insert_overwrite` run of `relation` wrote: dbt-spark's temporary view `<model>__dbt_tmp` (readable in post-hooks). -#}
 {% macro rows_written(relation) -%}
     {{ return(relation.incorporate(path={"identifier": relation.identifier ~ "__dbt_tmp"}).include(database=false, schema=false)) }}

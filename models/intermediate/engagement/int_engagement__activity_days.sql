@@ -77,23 +77,22 @@ rewritten_days as (
     {{ product_analytics.rewritten_days('activity_days', this, 'date_day') | indent(4) }}
 ),
 
-kept_rows as (
-    select
-        previous.user_id,
-        previous.account_id,
-        previous.date_day,
-        previous.activity_events,
-        previous.last_received_at
-    from {{ this }} as previous
-    where
-        previous.date_day in (select rewritten_days.date_day from rewritten_days)
-        and not exists (
+{%- set not_recomputed %}not exists (
             select 1
             from changed_user_days
             where
                 changed_user_days.user_id = previous.user_id
                 and changed_user_days.date_day = previous.date_day
-        )
+        ){% endset %}
+
+kept_rows as (
+    {{ product_analytics.previous_rows_of_rewritten_days(
+        this,
+        ["user_id", "account_id", "date_day", "activity_events", "last_received_at"],
+        "date_day",
+        "select rewritten_days.date_day from rewritten_days",
+        not_recomputed,
+    ) | indent(4) }}
 ),
 
 day_rows as (

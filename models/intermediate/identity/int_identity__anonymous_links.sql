@@ -115,18 +115,16 @@ rewritten_days as (
 ),
 
 kept_rows as (
-    select
-        stored.anonymous_id,
-        stored.linked_user_id,
-        stored.linked_at,
-        stored.linked_received_at,
-        stored.linked_message_id,
-        stored.latest_link_received_at,
-        stored.linked_date
-    from {{ this }} as stored
-    where
-        stored.linked_date in (select rewritten_days.linked_date from rewritten_days)
-        and stored.anonymous_id not in (select linking_calls.anonymous_id from linking_calls)
+    {{ product_analytics.previous_rows_of_rewritten_days(
+        this,
+        [
+            "anonymous_id", "linked_user_id", "linked_at", "linked_received_at",
+            "linked_message_id", "latest_link_received_at", "linked_date",
+        ],
+        "linked_date",
+        "select rewritten_days.linked_date from rewritten_days",
+        "previous.anonymous_id not in (select linking_calls.anonymous_id from linking_calls)",
+    ) | indent(4) }}
 )
 
 select * from links_by_day

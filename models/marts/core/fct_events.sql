@@ -219,24 +219,17 @@ rewritten_days as (
 ),
 
 kept_rows as (
-    select
-        previous.event_id,
-        previous.event_at,
-        previous.event_date,
-        previous.received_at,
-        previous.event_name,
-        previous.event_type,
-        previous.page_name,
-        previous.user_id,
-        previous.anonymous_id,
-        previous.account_id,
-        previous.is_activity,
-        previous.is_event_at_adjusted,
-        previous.source_schema
-    from {{ this }} as previous
-    where
-        previous.event_date in (select rewritten_days.date_day from rewritten_days)
-        and previous.event_id not in ({{ product_analytics.changed_event_ids('fct_events') }})
+    {{ product_analytics.previous_rows_of_rewritten_days(
+        this,
+        [
+            "event_id", "event_at", "event_date", "received_at", "event_name", "event_type",
+            "page_name", "user_id", "anonymous_id", "account_id", "is_activity",
+            "is_event_at_adjusted", "source_schema",
+        ],
+        "event_date",
+        "select rewritten_days.date_day from rewritten_days",
+        "previous.event_id not in (" ~ product_analytics.changed_event_ids('fct_events') ~ ")",
+    ) | indent(4) }}
 ),
 
 day_rows as (

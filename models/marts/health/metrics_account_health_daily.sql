@@ -415,32 +415,26 @@ rewritten_days as (
     from final
 ),
 
-kept_rows as (
-    select
-        previous.account_id,
-        previous.date_day,
-        previous.member_count,
-        previous.active_users,
-        previous.active_user_days,
-        previous.features_used,
-        previous.recent_activity_events,
-        previous.previous_activity_events,
-        previous.breadth,
-        previous.frequency,
-        previous.adoption,
-        previous.momentum,
-        previous.health_score,
-        previous.health_tier
-    from {{ this }} as previous
-    where
-        previous.date_day in (select rewritten_days.date_day from rewritten_days)
-        and not exists (
+{%- set not_recomputed %}not exists (
             select 1
             from final
             where
                 final.account_id = previous.account_id
                 and final.date_day = previous.date_day
-        )
+        ){% endset %}
+
+kept_rows as (
+    {{ product_analytics.previous_rows_of_rewritten_days(
+        this,
+        [
+            "account_id", "date_day", "member_count", "active_users", "active_user_days",
+            "features_used", "recent_activity_events", "previous_activity_events", "breadth",
+            "frequency", "adoption", "momentum", "health_score", "health_tier",
+        ],
+        "date_day",
+        "select rewritten_days.date_day from rewritten_days",
+        not_recomputed,
+    ) | indent(4) }}
 ),
 
 day_rows as (
