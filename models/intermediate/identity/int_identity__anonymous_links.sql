@@ -124,7 +124,7 @@ kept_rows as (
         "linked_date",
         "select rewritten_days.linked_date from rewritten_days",
         "previous.anonymous_id not in (select linking_calls.anonymous_id from linking_calls)",
-    ) | indent(4) }}
+    ) }}
 )
 
 select * from links_by_day

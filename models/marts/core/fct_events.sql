@@ -229,7 +229,7 @@ kept_rows as (
         "event_date",
         "select rewritten_days.date_day from rewritten_days",
         "previous.event_id not in (" ~ product_analytics.changed_event_ids('fct_events') ~ ")",
-    ) | indent(4) }}
+    ) }}
 ),
 
 day_rows as (

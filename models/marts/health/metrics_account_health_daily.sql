@@ -434,7 +434,7 @@ kept_rows as (
         "date_day",
         "select rewritten_days.date_day from rewritten_days",
         not_recomputed,
-    ) | indent(4) }}
+    ) }}
 ),
 
 day_rows as (
