@@ -126,8 +126,8 @@
     The current settings of the groups a model depends on: a list of {"name", "sql"} where sql
     is a text expression of the value (a JSON literal; the PII salt as a fingerprint the engine
     computes from its session, so the salt never appears in SQL text). A setting that may grow
-    (segment_schemas) also has "grows": its current list; only values removed from it count as
-    a change.
+    (segment_schemas) also has "grows": its current list; only stored values no longer in it
+    count as a change.
 -#}
 {% macro configuration_settings(model_name) -%}
     {%- set groups = product_analytics.configuration_setting_groups(model_name) -%}
@@ -187,10 +187,18 @@
         {#-
             segment_schemas may grow: adding a source schema is an ordinary change that
             incremental runs process (its rows are found as unprocessed received days). Only a
-            schema removed from the list is a change, since its stored rows would stay.
+            schema removed from the list is a change, since its stored rows would stay. The
+            value recorded is the schemas rows are read from, those holding a Segment table: a
+            listed schema without any (a typo, a source not loaded yet) adds no rows, so taking
+            it out of the list later needs no rebuild.
         -#}
+        {%- set tables = product_analytics.segment_tables_by_schema() -%}
         {%- set schemas = product_analytics.segment_schemas() | sort -%}
-        {%- do settings.append({"name": "segment_schemas", "sql": product_analytics.configuration_literal(schemas), "grows": schemas}) -%}
+        {%- set read_from = [] -%}
+        {%- for schema in schemas if tables.get(schema) -%}
+            {%- do read_from.append(schema) -%}
+        {%- endfor -%}
+        {%- do settings.append({"name": "segment_schemas", "sql": product_analytics.configuration_literal(read_from), "grows": schemas}) -%}
     {%- endif -%}
     {%- if "privacy" in groups and product_analytics.config_string_list("pii_hashed_columns") -%}
         {%- do settings.append({

@@ -52,7 +52,14 @@
     {{ return(list_relations_without_caching(schema_relation).columns["name"].values() | list) }}
 {%- endmacro %}
 
-{#- dbt-spark's listing (`show table extended`) has no `name` column; `show tables` names them in `tableName`. -#}
+{#-
+    dbt-spark's listing (`show table extended`) has no `name` column; `show tables` names them in
+    `tableName`. A schema that does not exist (a typo in segment_schemas) has none: `show tables`
+    would fail on it, where the other engines list nothing.
+-#}
 {% macro spark__table_names_in_schema(schema_relation) -%}
-    {{ return(run_query("show tables in " ~ schema_relation.schema).columns["tableName"].values() | list) }}
+    {%- if not run_query("show schemas like '" ~ schema_relation.schema ~ "'").rows -%}
+        {{ return([]) }}
+    {%- endif -%}
+    {{ return(run_query("show tables in `" ~ schema_relation.schema ~ "`").columns["tableName"].values() | list) }}
 {%- endmacro %}

@@ -176,16 +176,16 @@
         {%- set elsewhere = product_analytics.schemas_with_segment_tables(database) -%}
         {{ exceptions.raise_compiler_error(
             "product_analytics: no Segment table (" ~ call_types | join(", ") ~ ") in any schema of segment_schemas ("
-            ~ found.keys() | join(", ") ~ ") in database " ~ database ~ "; nothing was run, because this run would rebuild every mart from nothing. "
+            ~ found.keys() | join(", ") ~ ")" ~ (" in database " ~ database if database else "") ~ "; nothing was run, because this run would rebuild every mart from nothing. "
             ~ "Set segment_schemas to the schemas your collector writes to, one per source: under `vars: product_analytics: segment_schemas: [...]` "
             ~ "in dbt_project.yml, or dbt build --vars '{segment_schemas: [segment_web, segment_backend]}'."
-            ~ (" Schemas of " ~ database ~ " that hold a tracks or identifies table: " ~ elsewhere | join(", ") ~ "." if elsewhere else "")
+            ~ (" Schemas " ~ ("of " ~ database ~ " " if database else "") ~ "that hold a tracks or identifies table: " ~ elsewhere | join(", ") ~ "." if elsewhere else "")
         ) }}
     {%- endif -%}
     {%- for schema, tables in found.items() if not tables -%}
         {%- do exceptions.warn(
             "product_analytics: segment_schemas lists '" ~ schema ~ "', but "
-            ~ database ~ "." ~ schema ~ " holds none of the Segment tables ("
+            ~ (database ~ "." if database else "") ~ schema ~ " holds none of the Segment tables ("
             ~ call_types | join(", ") ~ "); nothing is read from it. Check the schema name."
         ) -%}
     {%- endfor -%}
@@ -212,6 +212,17 @@
         ~ " order by table_schema limit 20"
     ) -%}
     {{ return(found.columns[0].values() | list) }}
+{%- endmacro %}
+
+{#- Spark has no information_schema: each schema's tables are listed (`show tables ... like`). -#}
+{% macro spark__schemas_with_segment_tables(database) -%}
+    {%- set found = [] -%}
+    {%- for schema in run_query("show schemas").columns[0].values() | sort -%}
+        {%- if found | length < 20 and run_query("show tables in `" ~ schema ~ "` like 'tracks|identifies'").rows -%}
+            {%- do found.append(schema) -%}
+        {%- endif -%}
+    {%- endfor -%}
+    {{ return(found) }}
 {%- endmacro %}
 
 {#-

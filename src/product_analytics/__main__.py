@@ -201,11 +201,12 @@ def report(args: argparse.Namespace) -> int:
     except FileNotFoundError as error:
         print(f"report: {error}", file=sys.stderr)
         return 1
-    source = {
-        "duckdb": f"DuckDB file {args.path}",
-        "postgres": "PostgreSQL (PG* environment)",
-        "spark": "Spark (DBT_SPARK_HOME)",
-    }[args.target]
+    if args.target == "spark":
+        from product_analytics.spark import spark_home
+
+        source = f"Spark warehouse {spark_home()}"
+    else:
+        source = {"duckdb": f"DuckDB file {args.path}", "postgres": "PostgreSQL (PG* environment)"}[args.target]
     try:
         out = write_report(con, Path(args.out), source, stderr_progress)
     except ReportError as error:

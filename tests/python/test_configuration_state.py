@@ -224,6 +224,23 @@ def test_removing_a_source_schema_fails_but_adding_one_needs_no_rebuild(engine: 
     assert set(event_days(warehouse)) == {"t1", "tb"}
 
 
+@pytest.mark.parametrize("engine", ["duckdb"])
+def test_a_listed_schema_without_segment_tables_is_not_recorded_as_a_source(engine: str, tmp_path: Path) -> None:
+    """A schema in segment_schemas that holds no Segment table (a typo, a source not loaded yet)
+    is warned about and adds no rows, so taking it out of the list again needs no rebuild. Found
+    by a user on Spark: the recorded list held the typo, and every run after fixing it failed
+    asking for a full refresh."""
+    warehouse = prepared(engine, tmp_path)
+    with_typo = {"segment_schemas": ["src_a", "src_typo"]}
+    output = flat(warehouse.dbt("build", vars=with_typo))
+    assert "segment_schemas lists 'src_typo'" in output, output[-3000:]
+    assert recorded(warehouse, "stg_segment__tracks")["segment_schemas"] == ["src_a"]
+
+    output = flat(warehouse.dbt("run", vars=VARS))
+    assert "different configuration" not in output
+    assert set(event_days(warehouse)) == {"t1"}
+
+
 def test_a_log_without_its_previous_facts_fails_instead_of_missing_changes(tmp_path: Path) -> None:
     """With fct_events' table gone (dropped by hand, or moved by an upgrade: on Spark it became
     intermediate.fct_events__by_day) the change log can list nothing, and the incremental

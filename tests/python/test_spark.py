@@ -171,6 +171,27 @@ def test_the_unit_tests_of_models_whose_select_differs_on_spark_pass_there(
     assert all(result["status"] == "pass" for result in unit_tests), [(r["unique_id"], r["status"]) for r in unit_tests]
 
 
+def test_a_schema_that_does_not_exist_is_named_on_spark_too(
+    spark_and_duckdb: tuple[Warehouse, Warehouse, str], tmp_path: Path
+) -> None:
+    """segment_schemas naming a schema that does not exist (a typo): the run warns naming it and
+    reads the others, and with no configured schema holding Segment tables it stops before any
+    model, naming the schemas that hold them. Found by a user following the README on Spark:
+    `show tables` fails on a missing schema (the other engines list nothing) and Spark has no
+    information_schema, so both runs failed with a raw Spark error instead."""
+    spark, _, _ = spark_and_duckdb
+    schemas = VARS["segment_schemas"]
+    target = ("--target-path", str(tmp_path / "target"))
+    selected = ("--select", "base_segment__event_properties")
+    with_typo = {**VARS, "segment_schemas": [*schemas, "segment_mobile"]}
+    output = spark.dbt("run", *selected, *target, vars=with_typo, cwd=HOST)
+    assert "segment_schemas lists 'segment_mobile', but segment_mobile holds none" in " ".join(output.split())
+    only_typo = {**VARS, "segment_schemas": ["segment_mobile"]}
+    failed = " ".join(spark.dbt("run", *selected, *target, vars=only_typo, cwd=HOST, check=False).split())
+    assert "in any schema of segment_schemas (segment_mobile); nothing was run" in failed, failed[-3000:]
+    assert f"Schemas that hold a tracks or identifies table: {', '.join(sorted(schemas))}." in failed, failed[-3000:]
+
+
 def _assert_equal(expected: dict[str, list[tuple]], actual: dict[str, list[tuple]]) -> None:
     differing = {
         name: {
