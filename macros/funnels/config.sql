@@ -28,20 +28,15 @@
         {{ return(none) }}
     {%- endif -%}
     {#- Checked once the plan is built (not by check_configuration, which passes `errors`; the models declare the dependency); unit tests render it as a CTE fixture (nothing to query). -#}
-    {%- if warn_unplanned_steps and errors is none and execute -%}
-        {%- set plan = ref("stg_tracking_plan__events") -%}
-        {%- if "__dbt__cte__" not in plan | string
-            and adapter.get_relation(database=plan.database, schema=plan.schema, identifier=plan.identifier) is not none -%}
-            {%- set planned = run_query("select event_name from " ~ plan).columns[0].values() | list -%}
-            {%- for funnel in funnels -%}
-                {%- for step in funnel["steps"] if step not in planned -%}
-                    {%- do exceptions.warn(
-                        "product_analytics: funnel '" ~ funnel["name"] ~ "': step '" ~ step
-                        ~ "' is not in the tracking plan (stg_tracking_plan__events, read from tracking_plan_relation); it counts zero entities unless the event occurs"
-                    ) -%}
-                {%- endfor -%}
+    {%- if warn_unplanned_steps and errors is none -%}
+        {%- for funnel in funnels -%}
+            {%- for step in product_analytics.unplanned_events(funnel["steps"]) -%}
+                {%- do exceptions.warn(
+                    "product_analytics: funnel '" ~ funnel["name"] ~ "': step '" ~ step
+                    ~ "' is not in the tracking plan (stg_tracking_plan__events, read from tracking_plan_relation); it counts zero entities unless the event occurs"
+                ) -%}
             {%- endfor -%}
-        {%- endif -%}
+        {%- endfor -%}
     {%- endif -%}
     {{ return(funnels) }}
 {%- endmacro %}

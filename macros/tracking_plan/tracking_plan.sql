@@ -105,3 +105,23 @@
         ) }}
     {%- endif -%}
 {%- endmacro %}
+
+{#-
+    Of `event_names` (a list of event names a variable configures), those the tracking plan
+    (stg_tracking_plan__events, read from tracking_plan_relation) does not list, in the given
+    order: a misspelt name counts nothing, silently, so the models reading such a variable warn
+    about these. [] while dbt parses, in unit tests (the plan is a fixture) and before the plan
+    is built. A model calling it declares `-- depends_on: {{ ref('stg_tracking_plan__events') }}`.
+-#}
+{% macro unplanned_events(event_names) -%}
+    {%- if not execute -%}
+        {{ return([]) }}
+    {%- endif -%}
+    {%- set plan = ref("stg_tracking_plan__events") -%}
+    {%- if "__dbt__cte__" in plan | string
+        or adapter.get_relation(database=plan.database, schema=plan.schema, identifier=plan.identifier) is none -%}
+        {{ return([]) }}
+    {%- endif -%}
+    {%- set planned = run_query("select event_name from " ~ plan).columns[0].values() | list -%}
+    {{ return(event_names | reject("in", planned) | list) }}
+{%- endmacro %}

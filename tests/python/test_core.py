@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from harness import DEMO_VARS, ROOT, Warehouse
 from reference_core import build_core, normalise
 
@@ -48,6 +49,21 @@ def test_core_marts_equal_reference(built_warehouse: Warehouse) -> None:
     assert any(e["user_id"] is None for e in events), "no never-linked anonymous events"
     assert any(not e["is_activity"] and e["user_id"] for e in events), "no non-activity events"
     assert any(u["account_count"] > 1 for u in expected.dim_users.values()), "no user in several accounts"
+
+
+def test_a_signup_event_missing_from_the_plan_warns(built_warehouse: Warehouse) -> None:
+    """A misspelt signup_event leaves dim_users.signed_up_at null for every user: the run warns
+    naming it (found by a user trying `signup_event: Signed up`, which ran without a word)."""
+    if built_warehouse.target != "duckdb":
+        pytest.skip("configuration handling is engine-independent")
+    try:
+        output = built_warehouse.dbt("run", "--select", "dim_users", vars={**DEMO_VARS, "signup_event": "Signed up"})
+        assert "signup_event 'Signed up' is not in the tracking plan" in " ".join(output.split()), output[-3000:]
+        assert not built_warehouse.rows("select user_id from marts.dim_users where signed_up_at is not null")
+    finally:
+        output = built_warehouse.dbt("run", "--select", "dim_users", vars=DEMO_VARS)
+    assert "is not in the tracking plan" not in output
+    assert built_warehouse.rows("select user_id from marts.dim_users where signed_up_at is not null")
 
 
 def test_identity_analysis_answers_from_the_marts(built_warehouse: Warehouse) -> None:
