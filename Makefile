@@ -10,6 +10,10 @@ DEMO_REPORT ?= report.html
 # The warehouse `make demo` builds: duckdb (the file DEMO_DB), postgres (PG* variables) or
 # spark (local session; its metastore and tables in DBT_SPARK_HOME, default target/spark).
 DBT_TARGET ?= duckdb
+# pytest-xdist workers for `make test` (one per core of the 2-core machines it is planned for;
+# tests/python/conftest.py keeps each test module, and the built warehouses, on one worker).
+TEST_WORKERS ?= 2
+PYTEST_ARGS = -n $(TEST_WORKERS) --dist loadgroup --no-loadscope-reorder
 # The demo's two collector sources (a web app and a backend), each in its own schema; their
 # loader writes event properties in snake_case (as Segment's does), hence the naming convention.
 DEMO_VARS := {segment_schemas: [segment_web, segment_backend], property_naming_convention: snake_case}
@@ -45,7 +49,7 @@ test: install
 	$(MAKE) --no-print-directory lint
 	scripts/chromium.sh >/dev/null
 	scripts/postgres.sh start
-	env $(PG_ENV) $(BIN)/python -m pytest tests/python; status=$$?; scripts/postgres.sh stop; exit $$status
+	env $(PG_ENV) $(BIN)/python -m pytest $(PYTEST_ARGS) tests/python; status=$$?; scripts/postgres.sh stop; exit $$status
 
 lint: install
 	@echo "==> ruff (Python)"
@@ -57,7 +61,7 @@ lint: install
 	DBT_DUCKDB_PATH=target/lint.duckdb $(BIN)/sqlfluff lint models tests/dbt analyses
 
 pytest: install
-	$(BIN)/python -m pytest tests/python
+	$(BIN)/python -m pytest $(PYTEST_ARGS) tests/python
 
 postgres-start:
 	scripts/postgres.sh start

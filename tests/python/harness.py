@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import subprocess
@@ -166,8 +167,22 @@ def run_dbt(
 
 
 def install_host_package(warehouse: Warehouse) -> None:
-    """`dbt deps` in the host project (HOST): installs this repository as its package."""
-    warehouse.dbt("deps", cwd=HOST)
+    """`dbt deps` in the host project (HOST): installs this repository as its package.
+
+    Once per checkout, under an exclusive lock: `make test` runs test modules on two workers at
+    once, and `dbt deps` replaces the package folder the other worker's dbt may be reading."""
+    lock_path = ROOT / "target" / "host_deps.lock"
+    lock_path.parent.mkdir(exist_ok=True)
+    with lock_path.open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if (HOST / "dbt_packages" / "product_analytics").resolve() != ROOT:
+            warehouse.dbt("deps", cwd=HOST)
+
+
+def target_dir(project: Path = ROOT) -> Path:
+    """The folder dbt writes its artifacts to in ``project``: each xdist worker has its own
+    (conftest.py sets DBT_TARGET_PATH), so two workers' dbt runs never overwrite each other's."""
+    return project / os.environ.get("DBT_TARGET_PATH", "target")
 
 
 def create_source_schema(warehouse: Warehouse, sql: str, schema: str = "src_a") -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from harness import DEMO_VARS, ROOT, Warehouse
+from harness import DEMO_VARS, Warehouse, target_dir
 from reference_core import build_core, normalise
 
 SCHEMAS = DEMO_VARS["segment_schemas"]
@@ -69,7 +69,7 @@ def test_a_signup_event_missing_from_the_plan_warns(built_warehouse: Warehouse) 
 def test_identity_analysis_answers_from_the_marts(built_warehouse: Warehouse) -> None:
     """analyses/identity_stitching_summary.sql compiles and agrees with the reference."""
     built_warehouse.dbt("compile", "--select", "identity_stitching_summary", vars=DEMO_VARS)
-    compiled = next((ROOT / "target" / "compiled").rglob("identity_stitching_summary.sql")).read_text()
+    compiled = next((target_dir() / "compiled").rglob("identity_stitching_summary.sql")).read_text()
     answer = {row["identity_source"]: row["events"] for row in built_warehouse.rows(compiled)}
     expected = build_core(built_warehouse, SCHEMAS).fct_events.values()
     assert answer["anonymous, never linked"] == sum(1 for e in expected if e["user_id"] is None)

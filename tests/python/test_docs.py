@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from harness import DEMO_VARS, ROOT, Warehouse
+from harness import DEMO_VARS, ROOT, Warehouse, target_dir
 
 #: Built from pieces so that this file does not match itself.
 OUTSIDE_POINTERS = re.compile("|".join([r"\.\./" + "shared", r"\bS" + r"PEC\b", "/work/" + "shared"]))
@@ -75,8 +75,8 @@ def test_no_file_keeps_merge_conflict_markers() -> None:
 def _docs_generate(warehouse: Warehouse, vars: dict[str, Any], project_dir: Path = ROOT) -> dict[str, Any]:
     """Run `dbt docs generate`; every column of schema marts with its type and description."""
     warehouse.dbt("docs", "generate", vars=vars, cwd=project_dir)
-    catalog = json.loads((project_dir / "target" / "catalog.json").read_text())
-    manifest = json.loads((project_dir / "target" / "manifest.json").read_text())
+    catalog = json.loads((target_dir(project_dir) / "catalog.json").read_text())
+    manifest = json.loads((target_dir(project_dir) / "manifest.json").read_text())
     columns = {}
     for unique_id, node in catalog["nodes"].items():
         if node["metadata"]["schema"] != "marts":

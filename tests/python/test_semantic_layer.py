@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import math
 import os
+import shutil
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -19,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from harness import DEMO_VARS, ROOT, Warehouse, as_date
+from harness import DEMO_VARS, ROOT, Warehouse, as_date, target_dir
 
 MF = str(Path(sys.executable).with_name("mf"))
 
@@ -28,8 +29,12 @@ pytestmark = pytest.mark.parametrize("built_warehouse", ["duckdb"], indirect=Tru
 
 @pytest.fixture(scope="module")
 def semantic_warehouse(built_warehouse: Warehouse) -> Iterator[Warehouse]:
-    """The built warehouse, with target/semantic_manifest.json parsed from the current project."""
+    """The built warehouse, with target/semantic_manifest.json parsed from the current project
+    (`mf` reads it from there, whatever DBT_TARGET_PATH says: copied from this worker's target)."""
     built_warehouse.dbt("parse", vars=DEMO_VARS)
+    parsed = target_dir() / "semantic_manifest.json"
+    if parsed != ROOT / "target" / "semantic_manifest.json":
+        shutil.copyfile(parsed, ROOT / "target" / "semantic_manifest.json")
     yield built_warehouse
 
 
