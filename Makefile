@@ -13,7 +13,7 @@ DBT_TARGET ?= duckdb
 # pytest-xdist workers for `make test` (one per core of the 2-core machines it is planned for;
 # tests/python/conftest.py keeps each test module, and the built warehouses, on one worker).
 TEST_WORKERS ?= 2
-PYTEST_ARGS = -n $(TEST_WORKERS) --dist loadgroup --no-loadscope-reorder
+PYTEST_ARGS = -n $(TEST_WORKERS) --no-loadscope-reorder
 # The demo's two collector sources (a web app and a backend), each in its own schema; their
 # loader writes event properties in snake_case (as Segment's does), hence the naming convention.
 DEMO_VARS := {segment_schemas: [segment_web, segment_backend], property_naming_convention: snake_case}

@@ -14,6 +14,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import psycopg2
 import pytest
@@ -29,9 +30,28 @@ TEST_CONFIG = GeneratorConfig(events=60_000, seed=7, days=60)
 ENGINES = ("duckdb", "postgres")
 #: The pytest-xdist worker running this process ("gw0", "gw1", ...); "" when not under xdist.
 WORKER = os.environ.get("PYTEST_XDIST_WORKER", "")
-#: Test modules that run longest, started first so that neither worker is left with a long one at
-#: the end (measured on `make test`: the Spark builds take about a third of the suite).
-LONGEST_FIRST = ("test_spark", "built_warehouse", "test_incremental", "test_configuration")
+#: The modules with tests of the built warehouses (the built_warehouse fixture): under xdist they
+#: all run on one worker, so each engine's warehouse is built once (checked at collection).
+BUILT_WAREHOUSE_MODULES = frozenset(
+    {
+        "test_analyses",
+        "test_core",
+        "test_docs",
+        "test_engagement",
+        "test_funnels",
+        "test_governance",
+        "test_health",
+        "test_publish",
+        "test_report",
+        "test_semantic_layer",
+        "test_staging",
+        "test_summary",
+    }
+)
+#: Work units (a module, or all of BUILT_WAREHOUSE_MODULES) that run longest, handed out first so
+#: that no worker is left alone with a long one at the end (`make test` on the 2-core machine:
+#: the Spark module takes about 15 minutes, the built warehouses' tests about 13).
+LONGEST_FIRST = ("test_spark", "built_warehouse", "test_incremental", "test_configuration_state")
 
 if WORKER:
     # Two dbt processes in one project would overwrite each other's partial parse, manifest,
@@ -40,23 +60,43 @@ if WORKER:
     os.environ["DBT_LOG_PATH"] = f"logs/pytest-{WORKER}"
 
 
-@pytest.hookimpl(tryfirst=True)
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Each test's xdist group: its module's, or "built_warehouse" for the tests of the built
-    warehouses (before xdist reads the groups)."""
-    for item in items:
-        group = "built_warehouse" if "built_warehouse" in getattr(item, "fixturenames", ()) else item.module.__name__
-        item.add_marker(pytest.mark.xdist_group(group))
+def work_unit(nodeid: str) -> str:
+    """The xdist work unit of a test: "built_warehouse" for BUILT_WAREHOUSE_MODULES, else its
+    module's name (so each module fixture is built on one worker, once)."""
+    module = Path(nodeid.split("::", 1)[0]).stem
+    return "built_warehouse" if module in BUILT_WAREHOUSE_MODULES else module
+
+
+def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
+    """Hands whole work units (work_unit) to the workers, in collection order. (xdist's own
+    `--dist loadgroup` cannot be used: it renames test ids, which pytest 9 no longer lets it.)"""
+    from xdist.scheduler import LoadScopeScheduling
+
+    class WorkUnitScheduling(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            return work_unit(nodeid)
+
+    return WorkUnitScheduling(config, log)
 
 
 @pytest.hookimpl(tryfirst=True)
 def pytest_collection_finish(session: pytest.Session) -> None:
-    """Puts the groups of LONGEST_FIRST first, keeping pytest's order within each group (before
-    an xdist worker reports its collection to the controller)."""
+    """Fails when a test of the built warehouses is outside BUILT_WAREHOUSE_MODULES (it would
+    build them again on the other worker); puts the work units of LONGEST_FIRST first, keeping
+    pytest's order within each (before an xdist worker reports its collection)."""
+    strays = sorted(
+        {
+            item.module.__name__
+            for item in session.items
+            if "built_warehouse" in getattr(item, "fixturenames", ()) and work_unit(item.nodeid) != "built_warehouse"
+        }
+    )
+    if strays:
+        raise pytest.UsageError(f"add {', '.join(strays)} to BUILT_WAREHOUSE_MODULES in tests/python/conftest.py")
 
     def rank(item: pytest.Item) -> int:
-        group = item.get_closest_marker("xdist_group").args[0]
-        return LONGEST_FIRST.index(group) if group in LONGEST_FIRST else len(LONGEST_FIRST)
+        unit = work_unit(item.nodeid)
+        return LONGEST_FIRST.index(unit) if unit in LONGEST_FIRST else len(LONGEST_FIRST)
 
     session.items.sort(key=rank)
 
