@@ -66,6 +66,18 @@ def test_a_signup_event_missing_from_the_plan_warns(built_warehouse: Warehouse) 
     assert built_warehouse.rows("select user_id from marts.dim_users where signed_up_at is not null")
 
 
+def test_an_activity_override_missing_from_the_plan_warns(built_warehouse: Warehouse) -> None:
+    """A misspelt name in activity_events or non_activity_events changes no event's is_activity:
+    compiling fct_events warns naming it and its variable; a planned name does not warn."""
+    if built_warehouse.target != "duckdb":
+        pytest.skip("configuration handling is engine-independent")
+    overrides = {"activity_events": ["Sent project data"], "non_activity_events": ["Invited User", "Viewed Page"]}
+    output = " ".join(built_warehouse.dbt("compile", "--select", "fct_events", vars={**DEMO_VARS, **overrides}).split())
+    assert "'Sent project data' in activity_events is not in the tracking plan" in output, output[-3000:]
+    assert "'Viewed Page' in non_activity_events is not in the tracking plan" in output, output[-3000:]
+    assert "'Invited User'" not in output
+
+
 def test_identity_analysis_answers_from_the_marts(built_warehouse: Warehouse) -> None:
     """analyses/identity_stitching_summary.sql compiles and agrees with the reference."""
     built_warehouse.dbt("compile", "--select", "identity_stitching_summary", vars=DEMO_VARS)
