@@ -30,12 +30,9 @@
     {#- Checked once the plan is built (not by check_configuration, which passes `errors`; the models declare the dependency); unit tests render it as a CTE fixture (nothing to query). -#}
     {%- if warn_unplanned_steps and errors is none -%}
         {%- for funnel in funnels -%}
-            {%- for step in product_analytics.unplanned_events(funnel["steps"]) -%}
-                {%- do exceptions.warn(
-                    "product_analytics: funnel '" ~ funnel["name"] ~ "': step '" ~ step
-                    ~ "' is not in the tracking plan (stg_tracking_plan__events, read from tracking_plan_relation); it counts zero entities unless the event occurs"
-                ) -%}
-            {%- endfor -%}
+            {%- do product_analytics.warn_unplanned_events(
+                funnel["steps"], "funnel '" ~ funnel["name"] ~ "': step '{}'", "it counts zero entities unless the event occurs"
+            ) -%}
         {%- endfor -%}
     {%- endif -%}
     {{ return(funnels) }}

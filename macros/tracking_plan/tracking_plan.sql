@@ -125,3 +125,17 @@
     {%- set planned = run_query("select event_name from " ~ plan).columns[0].values() | list -%}
     {{ return(event_names | reject("in", planned) | list) }}
 {%- endmacro %}
+
+{#-
+    Warns, for each of event_names the tracking plan lacks: "product_analytics: <subject> is not in
+    the tracking plan (...); <consequence>", `{}` in subject standing for the event's name. No
+    query when event_names is empty.
+-#}
+{% macro warn_unplanned_events(event_names, subject, consequence) -%}
+    {%- for event in (product_analytics.unplanned_events(event_names) if event_names else []) -%}
+        {%- do exceptions.warn(
+            "product_analytics: " ~ subject.replace("{}", event) ~ " is not in the tracking plan"
+            ~ " (stg_tracking_plan__events, read from tracking_plan_relation); " ~ consequence
+        ) -%}
+    {%- endfor -%}
+{%- endmacro %}

@@ -6,13 +6,11 @@
 
 {%- set traits = product_analytics.config_traits("user_traits") %}
 {%- set signup_event = product_analytics.config_non_empty_string("signup_event") %}
-{%- for event in product_analytics.unplanned_events([signup_event]) %}
-{%- do exceptions.warn(
-    "product_analytics: signup_event '" ~ event ~ "' is not in the tracking plan (stg_tracking_plan__events, read from"
-    ~ " tracking_plan_relation); dim_users.signed_up_at is null for every user unless the event occurs."
-    ~ " Event names are case-sensitive: check the variable."
+{%- do product_analytics.warn_unplanned_events(
+    [signup_event],
+    "signup_event '{}'",
+    "dim_users.signed_up_at is null for every user unless the event occurs. Event names are case-sensitive: check the variable."
 ) %}
-{%- endfor %}
 
 -- depends_on: {{ ref('stg_tracking_plan__events') }}
 

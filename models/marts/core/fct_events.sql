@@ -23,14 +23,12 @@
 #}
 
 {%- set overrides = product_analytics.activity_overrides() %}
-{%- for variable, names in [("activity_events", overrides["activity"]), ("non_activity_events", overrides["not_activity"])] if names %}
-{%- for event in product_analytics.unplanned_events(names) %}
-{%- do exceptions.warn(
-    "product_analytics: '" ~ event ~ "' in " ~ variable ~ " is not in the tracking plan (stg_tracking_plan__events, read"
-    ~ " from tracking_plan_relation); it decides fct_events.is_activity only for events named exactly that."
-    ~ " Event names are case-sensitive: check the variable."
+{%- for variable, names in [("activity_events", overrides["activity"]), ("non_activity_events", overrides["not_activity"])] %}
+{%- do product_analytics.warn_unplanned_events(
+    names,
+    "'{}' in " ~ variable,
+    "it decides fct_events.is_activity only for events named exactly that. Event names are case-sensitive: check the variable."
 ) %}
-{%- endfor %}
 {%- endfor %}
 
 -- Read only by incremental runs: depends_on: {{ ref('int_incremental__changes') }}
