@@ -3,9 +3,10 @@
 PostgreSQL is started by `make test` (scripts/postgres.sh); the tests read the PG*
 variables it exports and create their own databases on that server.
 
-`make test` runs the suite on two pytest-xdist workers (`-n 2 --dist loadgroup`): the tests of
-one module run on one worker, so each module fixture is built once, and so do all the tests of
-the built warehouses (built_warehouse, built once per engine). Each worker's dbt writes its own
+`make test` runs the suite on two pytest-xdist workers (`-n 2`, scheduled by
+pytest_xdist_make_scheduler below): the tests of one module run on one worker, so each module
+fixture is built once, and so do all the tests of the built warehouses (built_warehouse, built
+once per engine). Each worker's dbt writes its own
 target and log folders, and its PostgreSQL databases carry the worker's name.
 """
 
